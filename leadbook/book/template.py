@@ -1,0 +1,54 @@
+"""Make a new leadbook workbook, or adopt a team's existing tracker, with openpyxl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+
+from leadbook.book.filebook import FileBook, load
+from leadbook.book.install import install_contract
+from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
+from leadbook.book.sheets import append_rows
+from leadbook.core import schema as s
+from leadbook.core.problems import LeadbookError
+
+
+def new_book(path: Path, frames: dict[str, pd.DataFrame] | None = None) -> None:
+    """Create the template workbook at `path`, optionally filled with sample frames."""
+    path = Path(path)
+    if path.exists():
+        raise LeadbookError(f"{path} already exists; leadbook new never overwrites a file (use `adopt`)")
+    if path.suffix.lower() != ".xlsx":
+        raise LeadbookError(f"{path.name}: `new` makes an .xlsx workbook; name it like Leads.xlsx")
+    wb = Workbook()
+    wb.remove(wb.active)
+    install_contract(wb)
+    for sheet, frame in (frames or {}).items():
+        if len(frame):
+            append_rows(wb[sheet], frame)
+    safe_write(path, wb.save)
+
+
+def header_mapping(path: Path) -> dict[str, dict[str, str]]:
+    """Per sheet, each header that leadbook reads as a contract column under another name."""
+    book = FileBook(path)
+    mapping: dict[str, dict[str, str]] = {}
+    for sheet in s.COLUMNS:
+        headers = book.headers(sheet)
+        mapping[sheet] = {h: c for h, c in s.map_headers(sheet, headers).items() if h != c and c in s.COLUMNS[sheet]}
+    return mapping
+
+
+def adopt_book(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Add the missing contract parts to a tracker; returns the header mapping and what was added."""
+    path = Path(path)
+    refuse_if_open(path)
+    mapping = header_mapping(path)
+    refuse_unkept(path)
+    wb = load(path)
+    added = install_contract(wb)
+    if added:
+        safe_write(path, wb.save)
+    return mapping, added

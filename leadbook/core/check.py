@@ -1,0 +1,81 @@
+"""Validate a workbook's frames against the contract; every finding names sheet, row and column."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from leadbook.core import schema as s
+from leadbook.core.clean import clean
+from leadbook.core.problems import Problem
+from leadbook.core.settings import parse_settings
+
+
+def missing_structure(raw: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """Missing sheets and missing required columns."""
+    problems = []
+    for sheet in s.SHEETS:
+        if raw.get(sheet) is None:
+            problems.append(Problem(sheet, None, None, "sheet is missing; run `leadbook adopt` to add it"))
+            continue
+        for column in s.REQUIRED.get(sheet, ()):
+            if column not in raw[sheet].columns:
+                problems.append(Problem(sheet, 1, column, "required column is missing from the header row"))
+    return problems
+
+
+def duplicate_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
+    """Every repeat of a Lead ID after its first row."""
+    ids = frame[s.LEAD_ID]
+    repeated = ids.notna() & ids.duplicated(keep="first")
+    first = ids[ids.notna()].reset_index().drop_duplicates(s.LEAD_ID).set_index(s.LEAD_ID)["row"]
+    return [
+        Problem(sheet, int(r), s.LEAD_ID, f"Lead ID {v!r} repeats row {int(first[v])}")
+        for r, v in ids[repeated].items()
+    ]
+
+
+def missing_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
+    """Rows with data but no Lead ID."""
+    blank = frame[s.LEAD_ID].isna()
+    return [Problem(sheet, int(r), s.LEAD_ID, "row has no Lead ID") for r in frame.index[blank]]
+
+
+def orphan_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> list[Problem]:
+    """Touches whose Lead ID is not on Leads: reported, never dropped."""
+    known = set(leads[s.LEAD_ID].dropna())
+    orphan = touches[s.LEAD_ID].notna() & ~touches[s.LEAD_ID].isin(known)
+    return [
+        Problem(s.TOUCHES, int(r), s.LEAD_ID, f"Lead ID {v!r} is not on the Leads sheet")
+        for r, v in touches.loc[orphan, s.LEAD_ID].items()
+    ]
+
+
+def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Problem]:
+    """Dates that cannot have happened yet (Created, touch Date, Qualified on, Closed on)."""
+    problems = []
+    limit = pd.Timestamp(today) + pd.Timedelta(days=1)
+    for column in s.PAST_DATE_COLUMNS.get(sheet, ()):
+        late = frame[column] >= limit
+        problems += [
+            Problem(sheet, int(r), column, f"{v:%Y-%m-%d} is in the future")
+            for r, v in frame.loc[late, column].items()
+        ]
+    return problems
+
+
+def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Problem]:
+    """Every problem found in the raw frames of a workbook, in sheet order."""
+    problems = missing_structure(raw)
+    frames = {}
+    for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS):
+        frames[sheet], found = clean(sheet, raw.get(sheet))
+        problems += found
+        problems += future_dates(sheet, frames[sheet], today)
+    problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
+    problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
+    problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])
+    problems += parse_settings(raw.get(s.SETTINGS))[1]
+    order = {sheet: i for i, sheet in enumerate(s.SHEETS)}
+    return sorted(problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column or ""))

@@ -1,0 +1,229 @@
+"""The qualifying parameters management sets on the Settings sheet, with their defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from leadbook.core import schema as s
+from leadbook.core.problems import LeadbookError, Problem
+
+# Outcome rules: what a touch outcome of "Do not call" / "Not interested" means from then on.
+NO_CALLS, NO_CONTACT, NURTURE, IGNORE = "No calls", "No contact", "Nurture", "Ignore"
+OUTCOME_RULES = (NO_CALLS, NO_CONTACT, NURTURE, IGNORE)
+
+_ANSWER_POINTS = {
+    s.NEED: {s.YES: 20, s.NO: -20},
+    s.BUDGET: {s.YES: 15, s.NO: -10},
+    s.AUTHORITY: {s.YES: 10, s.NO: -5},
+    s.APPROACHABLE: {s.YES: 5, s.NO: -5},
+    s.ELIGIBLE: {s.YES: 5, s.NO: -20},
+    s.LIKELIHOOD: {"High": 10, "Medium": 5, "Low": 0},
+    s.TIMING: {"0-3 months": 10, "3-6 months": 6, "6-12 months": 3, "12+ months": 0},
+}
+# Referrals from satisfied customers are the most effective source (seeds); cold lists least.
+_SOURCE_POINTS = dict(
+    zip(s.SOURCES, (15, 10, 8, 10, 4, 5, 3, 3, 6, 6, 2, 2, 1, 4, 2, 2, 6), strict=True)
+)
+
+# (key, default, meaning); the key is what the Settings sheet shows in its Setting column.
+DEFAULTS: list[tuple[str, object, str]] = [
+    *(
+        (f"{q}: {a}", p, f"Points when {q} is {a}" + (" (Unknown or blank scores 0)" if a == s.YES else ""))
+        for q, answers in _ANSWER_POINTS.items()
+        for a, p in answers.items()
+    ),
+    *((f"Source: {src}", p, f"Points for a lead whose Source is {src}") for src, p in _SOURCE_POINTS.items()),
+    ("Engagement: inbound touch", 4, "Points per touch with Direction = In, before decay"),
+    ("Engagement: two-way touch", 8, "Points per touch where the lead answered or acted, before decay"),
+    ("Engagement: half-life days", 14, "A touch counts half as much after this many days"),
+    ("Engagement: cap", 20, "Most points engagement can add: keep it below the qualify threshold"),
+    ("Grade A from", 70, "Score at or above which the Grade is A"),
+    ("Grade B from", 50, "Score at or above which the Grade is B"),
+    ("Grade C from", 30, "Score at or above which the Grade is C (below: D)"),
+    ("Qualify: score threshold", 50, "A lead qualifies at this score, with no gate failing and a two-way touch"),
+    ("Gate: Need = No disqualifies", s.YES, "Yes: a lead with Need = No is Disqualified whatever its score"),
+    ("Gate: Eligible = No disqualifies", s.YES, "Yes: a lead with Eligible = No is Disqualified"),
+    ("Reasons: how many", 4, "How many of the biggest contributions the Reasons column shows"),
+    ("Cadence: business days", "1, 3, 7, 10, 14, 21, 28", "Business days after the previous attempt that the next one is due (attempt 1, 2, ...; the last repeats)"),
+    ("Cadence: first touch business days", 1, "A new lead with no touch is due this many business days after Created (speed to lead)"),
+    ("Cadence: max attempts", 10, "One-way attempts without a two-way contact before the lead goes to Nurture"),
+    ("Cadence: nurture interval days", 30, "Days between touches for a lead in Nurture"),
+    ("Outcome Do not call means", NO_CALLS, "No calls: only email/letter from then on; No contact: no touch at all"),
+    ("Outcome Not interested means", NO_CONTACT, "No contact, Nurture, or Ignore"),
+    ("Holiday", None, "One row per holiday date: skipped like weekends when a touch falls due"),
+]  # fmt: skip
+KEYS = [key for key, _, _ in DEFAULTS]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Parsed Settings: every weight, threshold and cadence rule in one value."""
+
+    answer_points: dict[str, dict[str, float]] = field(default_factory=lambda: _copy(_ANSWER_POINTS))
+    source_points: dict[str, float] = field(default_factory=lambda: dict(_SOURCE_POINTS))
+    inbound_points: float = 4
+    two_way_points: float = 8
+    half_life_days: float = 14
+    engagement_cap: float = 20
+    grade_a: float = 70
+    grade_b: float = 50
+    grade_c: float = 30
+    threshold: float = 50
+    gate_need: bool = True
+    gate_eligible: bool = True
+    reasons_max: int = 4
+    cadence_days: tuple[int, ...] = (1, 3, 7, 10, 14, 21, 28)
+    first_touch_days: int = 1
+    max_attempts: int = 10
+    nurture_days: int = 30
+    do_not_call_means: str = NO_CALLS
+    not_interested_means: str = NO_CONTACT
+    holidays: tuple[dt.date, ...] = ()
+
+
+def _copy(points: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    return {q: dict(a) for q, a in points.items()}
+
+
+def defaults_frame() -> pd.DataFrame:
+    """The Settings sheet as leadbook first writes it."""
+    return pd.DataFrame(DEFAULTS, columns=list(s.SETTINGS_COLUMNS))
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError
+    return float(value)  # type: ignore[arg-type]
+
+
+def _whole(value: object) -> int:
+    number = _number(value)
+    if number != int(number) or number < 0:
+        raise ValueError
+    return int(number)
+
+
+def _yes_no(value: object) -> bool:
+    text = str(value).strip().lower()
+    if text in ("yes", "true", "1", "y"):
+        return True
+    if text in ("no", "false", "0", "n", ""):
+        return False
+    raise ValueError
+
+
+def _days_list(value: object) -> tuple[int, ...]:
+    parts = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
+    days = tuple(_whole(float(p)) for p in parts)
+    if not days or min(days) < 1:
+        raise ValueError
+    return days
+
+
+def _date(value: object) -> dt.date:
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    if pd.isna(stamp):
+        raise ValueError
+    return stamp.date()
+
+
+def _rule(value: object) -> str:
+    text = str(value).strip().lower()
+    for rule in OUTCOME_RULES:
+        if rule.lower() == text:
+            return rule
+    raise ValueError
+
+
+_SCALARS = {
+    "Engagement: inbound touch": ("inbound_points", _number, "a number"),
+    "Engagement: two-way touch": ("two_way_points", _number, "a number"),
+    "Engagement: half-life days": ("half_life_days", _number, "a number of days above 0"),
+    "Engagement: cap": ("engagement_cap", _number, "a number"),
+    "Grade A from": ("grade_a", _number, "a score from 0 to 100"),
+    "Grade B from": ("grade_b", _number, "a score from 0 to 100"),
+    "Grade C from": ("grade_c", _number, "a score from 0 to 100"),
+    "Qualify: score threshold": ("threshold", _number, "a score from 0 to 100"),
+    "Gate: Need = No disqualifies": ("gate_need", _yes_no, "Yes or No"),
+    "Gate: Eligible = No disqualifies": ("gate_eligible", _yes_no, "Yes or No"),
+    "Reasons: how many": ("reasons_max", _whole, "a whole number"),
+    "Cadence: business days": ("cadence_days", _days_list, "whole numbers of days, like 1, 3, 7"),
+    "Cadence: first touch business days": ("first_touch_days", _whole, "a whole number of days"),
+    "Cadence: max attempts": ("max_attempts", _whole, "a whole number"),
+    "Cadence: nurture interval days": ("nurture_days", _whole, "a whole number of days"),
+    "Outcome Do not call means": ("do_not_call_means", _rule, " / ".join(OUTCOME_RULES)),
+    "Outcome Not interested means": ("not_interested_means", _rule, " / ".join(OUTCOME_RULES)),
+}
+_KEYS_BY_NORM = {s.header_key(k): k for k in KEYS}
+
+
+def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]:
+    """Settings from the sheet's frame (index = Excel row), and a Problem for each bad row.
+
+    Missing rows keep their default; a bad value keeps its default and is reported.
+    """
+    values: dict[str, object] = {}
+    answer_points = _copy(_ANSWER_POINTS)
+    source_points = dict(_SOURCE_POINTS)
+    holidays: list[dt.date] = []
+    problems: list[Problem] = []
+    if frame is None or s.SETTING not in frame.columns:
+        return Settings(), problems
+    for row, key_cell, value in zip(
+        frame.index, frame[s.SETTING], frame.get(s.SETTING_VALUE, pd.Series(index=frame.index)), strict=True
+    ):
+        if key_cell is None or (isinstance(key_cell, float) and pd.isna(key_cell)):
+            continue
+        key = _KEYS_BY_NORM.get(s.header_key(key_cell))
+        if key is None:
+            problems.append(Problem(s.SETTINGS, int(row), s.SETTING, f"unknown setting {key_cell!r}; leadbook ignores it"))
+            continue
+        blank = value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+        try:
+            if key == "Holiday":
+                if not blank:
+                    holidays.append(_date(value))
+            elif blank:
+                continue
+            elif key in _SCALARS:
+                attr, parse, _ = _SCALARS[key]
+                values[attr] = parse(value)
+            else:
+                group, answer = key.split(": ", 1)
+                target = source_points if group == "Source" else answer_points[group]
+                target[answer] = _number(value)
+        except (ValueError, TypeError):
+            expected = _SCALARS[key][2] if key in _SCALARS else ("a date" if key == "Holiday" else "a number")
+            problems.append(Problem(s.SETTINGS, int(row), s.SETTING_VALUE, f"{key!r} is {value!r}; it must be {expected}"))
+    settings = Settings(
+        answer_points=answer_points, source_points=source_points, holidays=tuple(sorted(holidays)), **values  # type: ignore[arg-type]
+    )
+    return settings, problems + _consistency(settings, frame)
+
+
+def _consistency(settings: Settings, frame: pd.DataFrame) -> list[Problem]:
+    rows = {_KEYS_BY_NORM.get(s.header_key(k)): int(r) for r, k in zip(frame.index, frame[s.SETTING], strict=True)}
+    problems = []
+    if not settings.grade_a >= settings.grade_b >= settings.grade_c:
+        problems.append(Problem(s.SETTINGS, rows.get("Grade A from"), s.SETTING_VALUE, "grade thresholds must fall: A >= B >= C"))
+    if settings.engagement_cap >= settings.threshold:
+        problems.append(Problem(
+            s.SETTINGS, rows.get("Engagement: cap"), s.SETTING_VALUE,
+            "the engagement cap must stay below the qualify threshold, or engagement alone could qualify a poor fit",
+        ))  # fmt: skip
+    if settings.half_life_days <= 0:
+        problems.append(Problem(s.SETTINGS, rows.get("Engagement: half-life days"), s.SETTING_VALUE, "half-life must be above 0 days"))
+    return problems
+
+
+def settings_or_raise(frame: pd.DataFrame | None) -> Settings:
+    """Settings for an action that must not run on bad weights: raise on the first bad row."""
+    settings, problems = parse_settings(frame)
+    errors = [p for p in problems if not p.message.startswith("unknown setting")]
+    if errors:
+        first = errors[0]
+        raise LeadbookError(first.message + "; fix it on the Settings sheet", first.sheet, first.row, first.column)
+    return settings
