@@ -104,8 +104,9 @@ def excel_value(value: object) -> object:
         return None
     if isinstance(value, float | np.floating):
         return None if math.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        stamp = pd.Timestamp(value)
+        return stamp.date() if stamp == stamp.normalize() else stamp.to_pydatetime()
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.bool_):

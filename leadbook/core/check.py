@@ -9,6 +9,7 @@ import pandas as pd
 from leadbook.core import schema as s
 from leadbook.core.clean import clean
 from leadbook.core.problems import Problem
+from leadbook.core.qualify import first_rows
 from leadbook.core.settings import parse_settings
 
 
@@ -29,7 +30,7 @@ def duplicate_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
     """Every repeat of a Lead ID after its first row."""
     ids = frame[s.LEAD_ID]
     repeated = ids.notna() & ids.duplicated(keep="first")
-    first = ids[ids.notna()].reset_index().drop_duplicates(s.LEAD_ID).set_index(s.LEAD_ID)["row"]
+    first = first_rows(frame)
     return [
         Problem(sheet, int(r), s.LEAD_ID, f"Lead ID {v!r} repeats row {int(first[v])}")
         for r, v in ids[repeated].items()

@@ -1,0 +1,230 @@
+"""The `leadbook` command: the same actions as the ribbon, on a workbook file (cron, CI, scripts).
+
+Exit codes: 0 ok, 1 problems found in the workbook, 2 usage or file error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sys
+from functools import wraps
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leadbook import services
+from leadbook.book.filebook import FileBook
+from leadbook.book.template import adopt_book, new_book
+from leadbook.core import schema as s
+from leadbook.core.problems import LeadbookError, Problem
+from leadbook.core.sample import sample_book
+
+app = typer.Typer(
+    help="Lead qualifying and follow-up in your own Excel workbook.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False)
+TodayOpt = typer.Option(None, "--today", help="Date to work as of, YYYY-MM-DD (default: today).", formats=["%Y-%m-%d"])
+
+
+def _today(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+def reports_errors(command):
+    """Turn a LeadbookError into a clear message and exit code: 1 for the book, 2 for the file."""
+
+    @wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except LeadbookError as exc:
+            console.print(f"[bold red]leadbook:[/] {exc}")
+            raise typer.Exit(1 if exc.problem.sheet else 2) from None
+        except (OSError, ValueError) as exc:
+            console.print(f"[bold red]leadbook:[/] {exc}")
+            raise typer.Exit(2) from None
+
+    return run
+
+
+def problems_table(problems: list[Problem], title: str) -> Table:
+    """A rich table of problems: sheet, row, column, what to do."""
+    table = Table(title=title, title_justify="left")
+    for header in ("Sheet", "Row", "Column", "Problem"):
+        table.add_column(header, overflow="fold")
+    for p in problems:
+        table.add_row(p.sheet, "" if p.row is None else str(p.row), p.column or "", p.message)
+    return table
+
+
+def _names(frame: pd.DataFrame, limit: int = 8) -> str:
+    ids = frame[s.LEAD_ID].astype(str) + " " + frame[s.NAME].fillna("").astype(str)
+    shown = ", ".join(ids.head(limit).str.strip())
+    return shown + (f" and {len(frame) - limit} more" if len(frame) > limit else "")
+
+
+@app.command()
+@reports_errors
+def new(
+    book: Path = BookArg,
+    sample: int = typer.Option(0, "--sample", min=0, help="Fill N realistic sample leads with touches."),
+    seed: int = typer.Option(7, "--seed", help="Random seed for --sample (same seed, same data)."),
+    today: dt.datetime | None = TodayOpt,
+) -> None:
+    """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    frames = sample_book(sample, None, _today(today), seed) if sample else None
+    new_book(book, frames)
+    console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
+
+
+@app.command()
+@reports_errors
+def adopt(book: Path = BookArg) -> None:
+    """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    mapping, added = adopt_book(book)
+    table = Table(title="Headers read as leadbook columns", title_justify="left")
+    for header in ("Sheet", "Your header", "leadbook column"):
+        table.add_column(header)
+    for sheet, pairs in mapping.items():
+        for theirs, ours in pairs.items():
+            table.add_row(sheet, theirs, ours)
+    console.print(table if table.row_count else "Every header already has its leadbook name.")
+    console.print("Added: " + ("; ".join(added) if added else "nothing (already a leadbook)"))
+
+
+@app.command()
+@reports_errors
+def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
+    """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
+    problems = services.check(FileBook(book), _today(today))
+    if not problems:
+        console.print(f"[green]No problems[/] in {book}")
+        return
+    console.print(problems_table(problems, f"{len(problems)} problem(s) in {book}"))
+    raise typer.Exit(1)
+
+
+@app.command()
+@reports_errors
+def qualify(
+    book: Path = BookArg,
+    today: dt.datetime | None = TodayOpt,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+) -> None:
+    """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
+    who = owner or getpass.getuser()
+    outcome = services.qualify(FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run)
+    table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
+    for header in ("Group", "Leads", "Who"):
+        table.add_column(header, overflow="fold")
+    table.add_row("Qualified -> Prospects", str(len(outcome.qualified)), _names(outcome.qualified))
+    table.add_row("Blocked: no two-way contact yet", str(len(outcome.blocked)), _names(outcome.blocked))
+    table.add_row("Disqualified", str(len(outcome.disqualified)), _names(outcome.disqualified))
+    console.print(table)
+    if not outcome.plan:
+        console.print("Nothing to change: the workbook is already up to date.")
+    elif not dry_run:
+        console.print(f"Wrote {book} (a backup is kept beside it).")
+
+
+def _follow_up_table(leads: pd.DataFrame) -> Table:
+    state = leads[s.FOLLOW_UP].fillna("").str.split(" ").str[0]
+    due_today = leads[s.FOLLOW_UP].fillna("").str.startswith("Due today")
+    frame = pd.DataFrame({
+        "Owner": leads[s.OWNER].fillna("(no owner)"), "Overdue": state.eq("Overdue"), "Due today": due_today,
+    })  # fmt: skip
+    counts = frame.groupby("Owner")[["Overdue", "Due today"]].sum()
+    table = Table(title="Follow-up by owner", title_justify="left")
+    for header in ("Owner", "Overdue", "Due today", "Most overdue"):
+        table.add_column(header)
+    overdue = leads[state.eq("Overdue")]
+    days = overdue[s.FOLLOW_UP].str.extract(r"Overdue (\d+)")[0].astype(float)
+    for owner_name, row in counts.iterrows():
+        mine = overdue[overdue[s.OWNER].fillna("(no owner)").eq(owner_name)]
+        worst = _names(mine.loc[days.loc[mine.index].sort_values(ascending=False).index], 3) if len(mine) else ""
+        table.add_row(str(owner_name), str(int(row["Overdue"])), str(int(row["Due today"])), worst)
+    return table
+
+
+@app.command()
+@reports_errors
+def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
+    """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
+    result = services.refresh(FileBook(book), _today(today))
+    console.print(_follow_up_table(result.values))
+    if result.orphans:
+        console.print(problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)"))
+    changed = sum(len(op.frame) for op in result.plan.ops)
+    console.print(f"Updated {changed} lead row(s) in {book}." if changed else "Nothing to change.")
+
+
+@app.command()
+@reports_errors
+def summary(
+    book: Path = BookArg,
+    today: dt.datetime | None = TodayOpt,
+    write: bool = typer.Option(True, "--write/--no-write", help="Rebuild the Summary sheet (default) or only print."),
+) -> None:
+    """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
+    op = services.summary(FileBook(book), _today(today), write=write)
+    console.print(f"[bold]{op.heading}[/]")
+    for block in op.blocks:
+        table = Table(title=block.title, title_justify="left")
+        for column in block.frame.columns:
+            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
+        for values in block.frame.itertuples(index=False):
+            table.add_row(*(_cell(v, c in block.percent_columns) for v, c in zip(values, block.frame.columns, strict=True)))
+        console.print(table)
+    if write:
+        console.print(f"Rebuilt the Summary sheet of {book}.")
+
+
+def _cell(value: object, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if percent:
+        return f"{float(value):.1%}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return str(value)
+
+
+@app.command()
+@reports_errors
+def demo(
+    folder: Path = typer.Argument(Path("."), help="Where to write the sample workbook.", file_okay=False),
+    leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads."),
+) -> None:
+    """Build a sample workbook and run every command on it: new, check, refresh, qualify, summary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "leadbook-demo.xlsx"
+    if path.exists():
+        path.unlink()
+    for step, args in (
+        ("new", ["new", str(path), "--sample", str(leads)]),
+        ("check", ["check", str(path)]),
+        ("refresh", ["refresh", str(path)]),
+        ("qualify", ["qualify", str(path), "--owner", "demo"]),
+        ("summary", ["summary", str(path)]),
+    ):
+        console.rule(f"leadbook {' '.join(args[:1] + args[2:])}")
+        try:
+            app(args, standalone_mode=False)
+        except typer.Exit as exc:
+            if exc.exit_code not in (0, 1):
+                raise
+    console.rule()
+    console.print(f"Open [bold]{path.resolve()}[/] in Excel: Leads, Prospects, Touches, Summary and Log.")
+
+
+def main() -> None:  # pragma: no cover - entry point for `python -m leadbook`
+    sys.exit(app())

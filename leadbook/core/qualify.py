@@ -1,0 +1,152 @@
+"""Status of every lead and the Qualify plan: which leads become prospects, and the Log of it.
+
+A lead qualifies only when (a) its score reaches the threshold, (b) no gate fails (Need = No or
+Eligible = No, as Settings say), and (c) it has had two-way engagement: the seeds' line between
+a lead (one-way) and a prospect (two-way dialogue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from leadbook.core import schema as s
+from leadbook.core.plan import AppendRows, Plan, SetCells
+from leadbook.core.settings import Settings
+
+NEW, WORKING, NURTURE, QUALIFIED, PROSPECT, DISQUALIFIED = s.STATUSES
+NO_TWO_WAY = "no two-way contact yet"
+
+
+def gate_failures(leads: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Why a lead is disqualified by a gate ('no need', 'not eligible'), else None."""
+    fails = pd.Series(None, index=leads.index, dtype=object)
+    if settings.gate_eligible:
+        fails = fails.where(leads[s.ELIGIBLE].ne(s.NO), "not eligible")
+    if settings.gate_need:
+        fails = fails.where(leads[s.NEED].ne(s.NO), "no need")
+    return fails
+
+
+def lead_status(
+    leads: pd.DataFrame, scores: pd.DataFrame, follow: pd.DataFrame, prospect_ids: set[str], settings: Settings
+) -> pd.DataFrame:
+    """Status per lead and Reasons completed with what blocks or disqualifies it."""
+    gate = gate_failures(leads, settings)
+    moved = leads[s.LEAD_ID].isin(prospect_ids) | leads[s.STATUS].eq(PROSPECT)
+    passes = scores[s.SCORE] >= settings.threshold
+    engaged = follow["Two-way"].astype(bool)
+    nurture = follow["Attempts"] >= settings.max_attempts
+    touched = follow[s.TOUCH_COUNT] > 0
+    conditions = [moved, gate.notna(), passes & engaged, nurture, touched]
+    status = np.select(conditions, [PROSPECT, DISQUALIFIED, QUALIFIED, NURTURE, WORKING], default=NEW)
+    reasons = scores[s.REASONS].astype(str)
+    reasons = reasons.where(gate.isna() | moved, "disqualified: " + gate.fillna("") + "; " + reasons)
+    blocked = ~moved & gate.isna() & passes & ~engaged
+    reasons = reasons.where(~blocked, reasons + "; " + NO_TWO_WAY)
+    return pd.DataFrame({s.STATUS: status, s.REASONS: reasons.str.strip("; ")}, index=leads.index)
+
+
+def changed_rows(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `new` where any column differs from `current` (blank equals blank)."""
+    differs = pd.Series(False, index=new.index)
+    for column in new.columns:
+        old = current[column].reindex(new.index) if column in current.columns else pd.Series(None, index=new.index)
+        same = old.astype(object).eq(new[column].astype(object)) | (old.isna() & new[column].isna())
+        differs |= ~same
+    return new.loc[differs]
+
+
+def first_rows(frame: pd.DataFrame) -> pd.Series:
+    """Excel row of each Lead ID's first row in a sheet frame."""
+    rows = pd.Series(frame.index.to_numpy(), index=frame[s.LEAD_ID].to_numpy())
+    return rows[rows.index.notna() & ~rows.index.duplicated()]
+
+
+@dataclass
+class Outcome:
+    """What qualify decided: the plan, and the leads in each group for the report."""
+
+    plan: Plan
+    qualified: pd.DataFrame
+    blocked: pd.DataFrame
+    disqualified: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def _prospect_values(leads: pd.DataFrame, status: pd.DataFrame, scores: pd.DataFrame, prospects: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """The Prospects row each qualifying lead brings: shared columns, score, grade, stage, date."""
+    shared = [c for c in prospects.columns if c in leads.columns and c not in (s.SCORE, s.GRADE, s.QUALIFIED_ON, s.STAGE)]
+    values = leads.loc[status.index, shared].copy()
+    values[s.SCORE] = scores.loc[status.index, s.SCORE]
+    values[s.GRADE] = scores.loc[status.index, s.GRADE]
+    values[s.QUALIFIED_ON] = pd.Timestamp(today)
+    values[s.STAGE] = QUALIFIED
+    return values
+
+
+def _fill_existing(prospects: pd.DataFrame, values: pd.DataFrame) -> list[SetCells]:
+    """Fill only the empty fields of prospect rows that already exist (Salesforce's convert)."""
+    rows = first_rows(prospects)
+    ops = []
+    existing = values[values[s.LEAD_ID].isin(rows.index)].set_index(s.LEAD_ID)
+    for column in existing.columns:
+        target = prospects.loc[rows[existing.index], column] if column in prospects.columns else None
+        empty = target.isna().to_numpy() if target is not None else np.ones(len(existing), bool)
+        fill = existing.loc[empty & existing[column].notna().to_numpy(), column]
+        if len(fill):
+            ops.append(SetCells(s.PROSPECTS, pd.DataFrame({column: fill.to_numpy()}, index=pd.Index(rows[fill.index].to_numpy(), name="row"))))
+    return ops
+
+
+def qualifying_plan(
+    leads: pd.DataFrame,
+    prospects: pd.DataFrame,
+    scores: pd.DataFrame,
+    status: pd.DataFrame,
+    today: dt.date,
+    who: str,
+    now: dt.datetime,
+) -> Outcome:
+    """Decide the Qualify action: move Qualified leads to Prospects, update Leads, log each move."""
+    new_leads = pd.DataFrame(index=leads.index)
+    for column in (s.SCORE, s.GRADE):
+        new_leads[column] = scores[column]
+    new_leads[s.REASONS] = status[s.REASONS]
+    moving = status[s.STATUS].eq(QUALIFIED)
+    new_leads[s.STATUS] = status[s.STATUS].where(~moving, PROSPECT)
+    new_leads[s.QUALIFIED_ON] = leads[s.QUALIFIED_ON].where(~moving | leads[s.QUALIFIED_ON].notna(), pd.Timestamp(today))
+    values = _prospect_values(leads, status.loc[moving], scores, prospects, today)
+    known = set(prospects[s.LEAD_ID].dropna())
+    plan = Plan()
+    plan.add(SetCells(s.LEADS, changed_rows(leads, new_leads)))
+    plan.add(AppendRows(s.PROSPECTS, values[~values[s.LEAD_ID].isin(known)].reset_index(drop=True)))
+    for op in _fill_existing(prospects, values):
+        plan.add(op)
+    became_dq = status[s.STATUS].eq(DISQUALIFIED) & leads[s.STATUS].ne(DISQUALIFIED)
+    log = pd.concat([
+        _log(leads.loc[moving], who, now, "Qualified: moved to Prospects", PROSPECT),
+        _log(leads.loc[became_dq], who, now, "Disqualified", DISQUALIFIED, status[s.REASONS]),
+    ])  # fmt: skip
+    plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
+    blocked = status[s.REASONS].str.endswith(NO_TWO_WAY)
+    return Outcome(
+        plan=plan,
+        qualified=leads.loc[moving],
+        blocked=leads.loc[blocked],
+        disqualified=leads.loc[status[s.STATUS].eq(DISQUALIFIED)],
+    )
+
+
+def _log(rows: pd.DataFrame, who: str, now: dt.datetime, action: str, after: str, why: pd.Series | None = None) -> pd.DataFrame:
+    before = "Status " + rows[s.STATUS].fillna("(blank)").astype(str)
+    after_text = pd.Series(f"Status {after}", index=rows.index)
+    if why is not None:
+        after_text = after_text + " (" + why.loc[rows.index].str.split(";").str[0] + ")"
+    return pd.DataFrame({
+        s.WHEN: pd.Timestamp(now), s.WHO: who, s.ACTION: action, s.LEAD_ID: rows[s.LEAD_ID],
+        s.BEFORE: before, s.AFTER: after_text,
+    })  # fmt: skip

@@ -1,0 +1,114 @@
+"""The lead score: points per qualifying answer, per source and for recent engagement, explained.
+
+Score = clip(answers + source + min(engagement, cap), 0, 100). Engagement is the sum over the
+lead's touches of (inbound points if Direction = In) + (two-way points if the lead answered or
+acted), each halved every `half_life_days` (HubSpot-style decay), capped so engagement alone
+cannot qualify a poor fit. Reasons list the biggest contributions, Salesforce-style.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from leadbook.core import schema as s
+from leadbook.core.engagement import known_touches, two_way
+from leadbook.core.settings import Settings
+
+ENGAGEMENT = "Engagement"
+OVERRIDE_KEYS = ("scoreoverride", "overridescore", "manualscore")
+# How each answer reads in Reasons ("+20 need confirmed", "-10 no budget").
+_SAYS = {
+    (s.NEED, s.YES): "need confirmed", (s.NEED, s.NO): "no need",
+    (s.BUDGET, s.YES): "budget confirmed", (s.BUDGET, s.NO): "no budget",
+    (s.AUTHORITY, s.YES): "authority to buy", (s.AUTHORITY, s.NO): "no authority to buy",
+    (s.APPROACHABLE, s.YES): "approachable", (s.APPROACHABLE, s.NO): "not approachable",
+    (s.ELIGIBLE, s.YES): "eligible to buy", (s.ELIGIBLE, s.NO): "not eligible",
+}  # fmt: skip
+
+
+def _label(question: str, answer: object) -> str:
+    if (question, answer) in _SAYS:
+        return _SAYS[(question, answer)]
+    return f"{question.lower()} {str(answer).lower()}"
+
+
+def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd.Series, pd.Series]]:
+    """Per question (and Source): the points of each lead's answer and the words for Reasons."""
+    parts = {}
+    for question in s.QUESTIONS:
+        answers = leads[question]
+        points = answers.map(settings.answer_points.get(question, {})).astype(float).fillna(0.0)
+        words = answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
+        parts[question] = (points, words)
+    sources = leads[s.SOURCE]
+    points = sources.map(settings.source_points).astype(float).fillna(0.0)
+    parts[s.SOURCE] = (points, sources.map(lambda v: f"{str(v).lower()} source" if v else ""))
+    return parts
+
+
+def engagement(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> tuple[pd.Series, pd.Series]:
+    """Decayed, capped engagement points per lead, and words naming the latest reply."""
+    touches = known_touches(leads, touches)
+    answered = two_way(touches)
+    age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0)
+    decay = np.power(0.5, age / settings.half_life_days)
+    raw = (touches[s.DIRECTION].eq(s.IN) * settings.inbound_points + answered * settings.two_way_points) * decay
+    per_lead = raw.groupby(touches[s.LEAD_ID]).sum().clip(upper=settings.engagement_cap)
+    points = leads[s.LEAD_ID].map(per_lead).astype(float).fillna(0.0)
+    latest = touches.loc[answered].sort_values(s.DATE).drop_duplicates(s.LEAD_ID, keep="last")
+    days = (pd.Timestamp(today) - latest[s.DATE]).dt.days
+    what = latest[s.OUTCOME].fillna("answered").str.lower().where(latest[s.DIRECTION].ne(s.IN), "reached us")
+    said = what + " " + days.map(lambda d: "today" if d == 0 else f"{d} day{'s' if d != 1 else ''} ago")
+    words = leads[s.LEAD_ID].map(dict(zip(latest[s.LEAD_ID], said, strict=True))).astype(object).fillna("recent touches")
+    capped = points >= settings.engagement_cap
+    return points, words.where(~capped, words + " (engagement capped)")
+
+
+def override_column(leads: pd.DataFrame) -> str | None:
+    """A user's own 'Score override' column, if the Leads sheet has one."""
+    for column in leads.columns:
+        if s.header_key(column) in OVERRIDE_KEYS:
+            return column
+    return None
+
+
+def grade(scores: pd.Series, settings: Settings) -> pd.Series:
+    """A/B/C/D by the Settings thresholds."""
+    conditions = [scores >= settings.grade_a, scores >= settings.grade_b, scores >= settings.grade_c]
+    return pd.Series(np.select(conditions, ["A", "B", "C"], default="D"), index=scores.index, dtype=object)
+
+
+def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series:
+    """The `limit` biggest contributions per lead, as '+20 need confirmed; -10 no budget'."""
+    values = points.to_numpy()
+    order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :limit]
+    top_values = np.take_along_axis(values, order, axis=1)
+    top_words = np.take_along_axis(words.to_numpy(dtype=object), order, axis=1)
+    texts = [
+        "; ".join(f"{v:+.0f} {w}" for v, w in zip(vs, ws, strict=True) if round(v) != 0)
+        for vs, ws in zip(top_values, top_words, strict=True)
+    ]
+    return pd.Series(texts, index=points.index, dtype=object)
+
+
+def score_leads(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> pd.DataFrame:
+    """Score 0-100, Grade and Reasons per lead (index as `leads`), plus its Engagement points."""
+    parts = answer_points(leads, settings)
+    parts[ENGAGEMENT] = engagement(leads, touches, settings, today)
+    points = pd.DataFrame({k: p for k, (p, _) in parts.items()}, index=leads.index)
+    words = pd.DataFrame({k: w for k, (_, w) in parts.items()}, index=leads.index)
+    score = points.sum(axis=1).clip(0, 100).round().astype(int)
+    reasons = _reasons(points, words, settings.reasons_max)
+    column = override_column(leads)
+    if column is not None:
+        override = pd.to_numeric(leads[column], errors="coerce")
+        given = override.notna()
+        reasons = reasons.where(~given, f"override in '{column}' (computed " + score.astype(str) + "); " + reasons)
+        score = score.where(~given, override.clip(0, 100).round()).astype(int)
+    return pd.DataFrame(
+        {s.SCORE: score, s.GRADE: grade(score, settings), s.REASONS: reasons, ENGAGEMENT: points[ENGAGEMENT]},
+        index=leads.index,
+    )

@@ -1,0 +1,87 @@
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from factories import TODAY, frame, lead, touch
+from leadbook.core import schema as s
+from leadbook.core.scoring import score_leads
+from leadbook.core.settings import Settings
+
+NO_TOUCHES = frame(s.TOUCHES, [])
+
+
+def scores(leads, touches=NO_TOUCHES, settings=None):
+    return score_leads(frame(s.LEADS, leads), touches, settings or Settings(), TODAY)
+
+
+def test_points_per_answer_and_source_add_up():
+    result = scores([lead("L1", need="Yes", budget="No", source="Referral", timing="0-3 months")])
+    assert result.loc[2, s.SCORE] == 20 - 10 + 15 + 10
+
+
+def test_reasons_show_the_biggest_contributions_with_signs():
+    result = scores([lead("L1", need="Yes", budget="No", source="Referral", likelihood="Low")])
+    assert result.loc[2, s.REASONS] == "+20 need confirmed; +15 referral source; -10 no budget"
+
+
+def test_score_is_clipped_to_0_100_and_graded():
+    everything = dict(need="Yes", budget="Yes", authority="Yes", approachable="Yes", eligible="Yes",
+                      likelihood="High", timing="0-3 months", source="Referral")  # fmt: skip
+    nothing = dict(need="No", budget="No", authority="No", eligible="No")
+    keen = frame(s.TOUCHES, [touch("L1", TODAY, direction="In", outcome="Replied")] * 3)
+    result = scores([lead("L1", **everything), lead("L2", **nothing), lead("L3", **everything)], keen)
+    assert list(result[s.SCORE]) == [100, 0, 90]  # 90 + 20 engagement clips to 100
+    assert list(result[s.GRADE]) == ["A", "D", "A"]
+
+
+def test_grade_thresholds_come_from_settings():
+    result = scores([lead("L1", need="Yes")], settings=Settings(grade_a=20, grade_b=10, grade_c=5))
+    assert result.loc[2, s.GRADE] == "A"
+
+
+def test_engagement_decays_with_half_life_and_is_capped():
+    touches = frame(s.TOUCHES, [
+        touch("L1", TODAY, outcome="Replied"),
+        touch("L2", TODAY - dt.timedelta(days=14), outcome="Replied"),
+        *[touch("L3", TODAY, direction="In", outcome="Meeting booked") for _ in range(5)],
+    ])  # fmt: skip
+    result = scores([lead("L1"), lead("L2"), lead("L3")], touches)
+    assert list(result["Engagement"]) == [8.0, 4.0, 20.0]
+    assert result.loc[2, s.REASONS] == "+8 replied today"
+    assert result.loc[3, s.REASONS] == "+4 replied 14 days ago"
+    assert "(engagement capped)" in result.loc[4, s.REASONS]
+
+
+def test_one_way_touches_add_no_engagement():
+    result = scores([lead("L1")], frame(s.TOUCHES, [touch("L1", TODAY), touch("L1", TODAY, outcome="Left message")]))
+    assert result.loc[2, "Engagement"] == 0
+
+
+def test_a_users_override_column_wins_and_the_reason_says_so():
+    result = scores([lead("L1", need="Yes", score_override=77), lead("L2", need="Yes")])
+    assert list(result[s.SCORE]) == [77, 20]
+    assert result.loc[2, s.REASONS].startswith("override in 'Score override' (computed 20)")
+
+
+answers = st.sampled_from([s.YES, s.UNKNOWN, None, s.NO])
+
+
+@given(question=st.sampled_from(s.YES_NO_QUESTIONS), others=st.lists(answers, min_size=5, max_size=5))
+def test_yes_never_scores_lower_than_unknown(question, others):
+    base = dict(zip(s.YES_NO_QUESTIONS, others, strict=True))
+    yes = scores([{**lead("L1"), **base, question: s.YES}]).loc[2, s.SCORE]
+    unknown = scores([{**lead("L1"), **base, question: s.UNKNOWN}]).loc[2, s.SCORE]
+    assert yes >= unknown
+
+
+@hsettings(max_examples=30)
+@given(order=st.permutations(range(6)))
+def test_row_order_changes_no_result(order):
+    rows = [lead(f"L{i}", need=[s.YES, s.NO, None][i % 3], source=s.SOURCES[i]) for i in range(6)]
+    touches_rows = [touch(f"L{i % 6}", TODAY - dt.timedelta(days=i), outcome=s.OUTCOMES[i % 10]) for i in range(12)]
+    plain = scores(rows, frame(s.TOUCHES, touches_rows)).set_axis([r[s.LEAD_ID] for r in rows])
+    shuffled_rows = [rows[i] for i in order]
+    shuffled = scores(shuffled_rows, frame(s.TOUCHES, touches_rows[::-1])).set_axis([r[s.LEAD_ID] for r in shuffled_rows])
+    pd.testing.assert_frame_equal(plain.sort_index(), shuffled.sort_index())

@@ -1,0 +1,62 @@
+import pandas as pd
+import pytest
+
+from leadbook.core import schema as s
+from leadbook.core.problems import LeadbookError
+from leadbook.core.settings import KEYS, Settings, defaults_frame, parse_settings, settings_or_raise
+
+
+def sheet(rows):
+    frame = pd.DataFrame(rows, columns=[s.SETTING, s.SETTING_VALUE])
+    frame.index = pd.RangeIndex(2, 2 + len(frame), name="row")
+    return frame
+
+
+def test_defaults_round_trip_to_the_default_settings():
+    frame = defaults_frame()
+    frame.index = pd.RangeIndex(2, 2 + len(frame))
+    settings, problems = parse_settings(frame)
+    assert problems == []
+    assert settings == Settings()
+
+
+def test_a_management_edit_changes_the_weight():
+    settings, _ = parse_settings(sheet([["Need: Yes", 30], ["source: referral", "25"], ["Cadence: business days", "2; 4"]]))
+    assert settings.answer_points[s.NEED][s.YES] == 30
+    assert settings.source_points["Referral"] == 25
+    assert settings.cadence_days == (2, 4)
+
+
+def test_holidays_are_one_row_each():
+    settings, _ = parse_settings(sheet([["Holiday", pd.Timestamp("2026-12-25")], ["Holiday", "2026-12-26"]]))
+    assert [d.isoformat() for d in settings.holidays] == ["2026-12-25", "2026-12-26"]
+
+
+def test_bad_value_names_the_row_and_keeps_the_default():
+    settings, problems = parse_settings(sheet([["Need: Yes", 20], ["Grade A from", "high"]]))
+    assert settings.grade_a == 70
+    assert [(p.sheet, p.row, p.column) for p in problems] == [(s.SETTINGS, 3, s.SETTING_VALUE)]
+    assert "'Grade A from' is 'high'" in problems[0].message
+
+
+def test_settings_or_raise_refuses_bad_values_with_the_row():
+    with pytest.raises(LeadbookError) as err:
+        settings_or_raise(sheet([["Cadence: max attempts", -3]]))
+    assert err.value.problem.row == 2
+    assert "Settings row 2" in str(err.value)
+
+
+def test_engagement_cap_must_stay_below_threshold():
+    _, problems = parse_settings(sheet([["Engagement: cap", 60]]))
+    assert any("engagement cap must stay below" in p.message and p.row == 2 for p in problems)
+
+
+def test_unknown_settings_are_reported_not_fatal():
+    settings, problems = parse_settings(sheet([["Colour of the sky", "blue"]]))
+    assert settings == Settings() and problems[0].column == s.SETTING
+    assert settings_or_raise(sheet([["Colour of the sky", "blue"]])) == Settings()
+
+
+def test_every_key_has_a_meaning():
+    assert all(meaning for _, _, meaning in [row for row in defaults_frame().itertuples(index=False)])
+    assert len(KEYS) == len(set(KEYS))
