@@ -29,9 +29,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False)
-TodayOpt = typer.Option(None, "--today", help="Date to work as of, YYYY-MM-DD (default: today).", formats=["%Y-%m-%d"])
+TodayOpt = typer.Option(
+    None, "--today", help="Date to work as of, YYYY-MM-DD (default: today).", formats=["%Y-%m-%d"]
+)
 
 
 def _today(value: dt.datetime | None) -> dt.date:
@@ -122,7 +124,9 @@ def qualify(
 ) -> None:
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
-    outcome = services.qualify(FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run)
+    outcome = services.qualify(
+        FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run
+    )
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
         table.add_column(header, overflow="fold")
@@ -150,7 +154,9 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
     days = overdue[s.FOLLOW_UP].str.extract(r"Overdue (\d+)")[0].astype(float)
     for owner_name, row in counts.iterrows():
         mine = overdue[overdue[s.OWNER].fillna("(no owner)").eq(owner_name)]
-        worst = _names(mine.loc[days.loc[mine.index].sort_values(ascending=False).index], 3) if len(mine) else ""
+        worst = (
+            _names(mine.loc[days.loc[mine.index].sort_values(ascending=False).index], 3) if len(mine) else ""
+        )
         table.add_row(str(owner_name), str(int(row["Overdue"])), str(int(row["Due today"])), worst)
     return table
 
@@ -162,7 +168,9 @@ def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     result = services.refresh(FileBook(book), _today(today))
     console.print(_follow_up_table(result.values))
     if result.orphans:
-        console.print(problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)"))
+        console.print(
+            problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)")
+        )
     changed = sum(len(op.frame) for op in result.plan.ops)
     console.print(f"Updated {changed} lead row(s) in {book}." if changed else "Nothing to change.")
 
@@ -172,7 +180,9 @@ def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
 def summary(
     book: Path = BookArg,
     today: dt.datetime | None = TodayOpt,
-    write: bool = typer.Option(True, "--write/--no-write", help="Rebuild the Summary sheet (default) or only print."),
+    write: bool = typer.Option(
+        True, "--write/--no-write", help="Rebuild the Summary sheet (default) or only print."
+    ),
 ) -> None:
     """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
     op = services.summary(FileBook(book), _today(today), write=write)
@@ -182,7 +192,12 @@ def summary(
         for column in block.frame.columns:
             table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
         for values in block.frame.itertuples(index=False):
-            table.add_row(*(_cell(v, c in block.percent_columns) for v, c in zip(values, block.frame.columns, strict=True)))
+            table.add_row(
+                *(
+                    _cell(v, c in block.percent_columns)
+                    for v, c in zip(values, block.frame.columns, strict=True)
+                )
+            )
         console.print(table)
     if write:
         console.print(f"Rebuilt the Summary sheet of {book}.")
@@ -209,12 +224,12 @@ def demo(
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
         path.unlink()
-    for step, args in (
-        ("new", ["new", str(path), "--sample", str(leads)]),
-        ("check", ["check", str(path)]),
-        ("refresh", ["refresh", str(path)]),
-        ("qualify", ["qualify", str(path), "--owner", "demo"]),
-        ("summary", ["summary", str(path)]),
+    for args in (
+        ["new", str(path), "--sample", str(leads)],
+        ["check", str(path)],
+        ["refresh", str(path)],
+        ["qualify", str(path), "--owner", "demo"],
+        ["summary", str(path)],
     ):
         console.rule(f"leadbook {' '.join(args[:1] + args[2:])}")
         try:

@@ -57,6 +57,7 @@ def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
     prospect_ids = set(frames.prospects[s.LEAD_ID].dropna())
     status = lead_status(frames.leads, scores, follow, prospect_ids, frames.settings)
     done = status[s.STATUS].isin(("Prospect", "Disqualified"))  # follow_up saw the old Status
+    done &= follow[s.FOLLOW_UP].ne("Do not contact")  # as in cadence: do-not-contact stays visible
     follow.loc[done, s.FOLLOW_UP] = "Done"
     follow.loc[done, s.NEXT_TOUCH] = pd.NaT
     return pd.concat([scores.drop(columns=s.REASONS), status, follow], axis=1)
@@ -77,7 +78,9 @@ class Refreshed:
     orphans: list[Problem]
 
 
-def refresh(book: Book, today: dt.date, columns: tuple[str, ...] = REFRESH_COLUMNS, write: bool = True) -> Refreshed:
+def refresh(
+    book: Book, today: dt.date, columns: tuple[str, ...] = REFRESH_COLUMNS, write: bool = True
+) -> Refreshed:
     """Recompute the owned Leads columns and write the ones that changed."""
     frames = read_frames(book)
     values = evaluate(frames, today)
@@ -93,7 +96,9 @@ def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: boo
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
     frames = read_frames(book)
     values = evaluate(frames, today)
-    outcome = qualifying_plan(frames.leads, frames.prospects, values, values[[s.STATUS, s.REASONS]], today, who, now)
+    outcome = qualifying_plan(
+        frames.leads, frames.prospects, values, values[[s.STATUS, s.REASONS]], today, who, now
+    )
     if not dry_run:
         book.apply(outcome.plan)
     return outcome

@@ -25,7 +25,16 @@ HIGHLIGHTS = (
     ("Due today", "FFEB9C", "9C5700"),
     ("Planned", "C6EFCE", "006100"),
 )
-WIDTHS = {s.REASONS: 48, s.NOTES: 36, s.NAME: 22, s.COMPANY: 24, s.EMAIL: 28, s.FOLLOW_UP: 26, s.MEANING: 90, s.SETTING: 34}
+WIDTHS = {
+    s.REASONS: 48,
+    s.NOTES: 36,
+    s.NAME: 22,
+    s.COMPANY: 24,
+    s.EMAIL: 28,
+    s.FOLLOW_UP: 26,
+    s.MEANING: 90,
+    s.SETTING: 34,
+}
 
 
 def highlight_formula(state: str, cell: str) -> str:

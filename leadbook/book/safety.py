@@ -43,7 +43,9 @@ def lock_file(path: Path) -> Path | None:
 
 def refuse_if_open(path: Path) -> None:
     """Refuse to write a book that Excel (or LibreOffice) has open."""
-    lock = lock_file(path) or (path.with_name(f".~lock.{path.name}#") if path.with_name(f".~lock.{path.name}#").exists() else None)
+    lock = lock_file(path) or (
+        path.with_name(f".~lock.{path.name}#") if path.with_name(f".~lock.{path.name}#").exists() else None
+    )
     if lock is not None:
         raise LeadbookError(
             f"{path.name} is open in Excel ({lock.name} exists); close it there and run again "
@@ -61,7 +63,11 @@ def inventory(path: Path) -> Counter[str]:
         root = ElementTree.fromstring(z.read("[Content_Types].xml"))
         types = {e.get("PartName"): e.get("ContentType") for e in root.iter(f"{_CT_NS}Override")}
         defaults = {e.get("Extension").lower(): e.get("ContentType") for e in root.iter(f"{_CT_NS}Default")}
-        parts = [n for n in z.namelist() if not n.endswith("/") and not n.endswith(".rels") and n != "[Content_Types].xml"]
+        parts = [
+            n
+            for n in z.namelist()
+            if not n.endswith("/") and not n.endswith(".rels") and n != "[Content_Types].xml"
+        ]
     return Counter(_content_type(types, defaults, p) for p in parts)
 
 

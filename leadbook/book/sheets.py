@@ -141,7 +141,9 @@ def append_rows(ws: Worksheet, frame: pd.DataFrame) -> pd.DataFrame:
     return placed
 
 
-def new_table(ws: Worksheet, columns: tuple[str, ...] | list[str], style: str | None = "TableStyleMedium2") -> Table:
+def new_table(
+    ws: Worksheet, columns: tuple[str, ...] | list[str], style: str | None = "TableStyleMedium2"
+) -> Table:
     """Header row at A1 and a table named like the sheet over it (at least one body row)."""
     for i, name in enumerate(columns, start=1):
         ws.cell(1, i, name)

@@ -37,7 +37,9 @@ def header_mapping(path: Path) -> dict[str, dict[str, str]]:
     mapping: dict[str, dict[str, str]] = {}
     for sheet in s.COLUMNS:
         headers = book.headers(sheet)
-        mapping[sheet] = {h: c for h, c in s.map_headers(sheet, headers).items() if h != c and c in s.COLUMNS[sheet]}
+        mapping[sheet] = {
+            h: c for h, c in s.map_headers(sheet, headers).items() if h != c and c in s.COLUMNS[sheet]
+        }
     return mapping
 
 

@@ -32,7 +32,11 @@ def gate_failures(leads: pd.DataFrame, settings: Settings) -> pd.Series:
 
 
 def lead_status(
-    leads: pd.DataFrame, scores: pd.DataFrame, follow: pd.DataFrame, prospect_ids: set[str], settings: Settings
+    leads: pd.DataFrame,
+    scores: pd.DataFrame,
+    follow: pd.DataFrame,
+    prospect_ids: set[str],
+    settings: Settings,
 ) -> pd.DataFrame:
     """Status per lead and Reasons completed with what blocks or disqualifies it."""
     gate = gate_failures(leads, settings)
@@ -54,7 +58,11 @@ def changed_rows(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """The rows of `new` where any column differs from `current` (blank equals blank)."""
     differs = pd.Series(False, index=new.index)
     for column in new.columns:
-        old = current[column].reindex(new.index) if column in current.columns else pd.Series(None, index=new.index)
+        old = (
+            current[column].reindex(new.index)
+            if column in current.columns
+            else pd.Series(None, index=new.index)
+        )
         same = old.astype(object).eq(new[column].astype(object)) | (old.isna() & new[column].isna())
         differs |= ~same
     return new.loc[differs]
@@ -77,9 +85,15 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
 
-def _prospect_values(leads: pd.DataFrame, status: pd.DataFrame, scores: pd.DataFrame, prospects: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+def _prospect_values(
+    leads: pd.DataFrame, status: pd.DataFrame, scores: pd.DataFrame, prospects: pd.DataFrame, today: dt.date
+) -> pd.DataFrame:
     """The Prospects row each qualifying lead brings: shared columns, score, grade, stage, date."""
-    shared = [c for c in prospects.columns if c in leads.columns and c not in (s.SCORE, s.GRADE, s.QUALIFIED_ON, s.STAGE)]
+    shared = [
+        c
+        for c in prospects.columns
+        if c in leads.columns and c not in (s.SCORE, s.GRADE, s.QUALIFIED_ON, s.STAGE)
+    ]
     values = leads.loc[status.index, shared].copy()
     values[s.SCORE] = scores.loc[status.index, s.SCORE]
     values[s.GRADE] = scores.loc[status.index, s.GRADE]
@@ -98,7 +112,14 @@ def _fill_existing(prospects: pd.DataFrame, values: pd.DataFrame) -> list[SetCel
         empty = target.isna().to_numpy() if target is not None else np.ones(len(existing), bool)
         fill = existing.loc[empty & existing[column].notna().to_numpy(), column]
         if len(fill):
-            ops.append(SetCells(s.PROSPECTS, pd.DataFrame({column: fill.to_numpy()}, index=pd.Index(rows[fill.index].to_numpy(), name="row"))))
+            ops.append(
+                SetCells(
+                    s.PROSPECTS,
+                    pd.DataFrame(
+                        {column: fill.to_numpy()}, index=pd.Index(rows[fill.index].to_numpy(), name="row")
+                    ),
+                )
+            )
     return ops
 
 
@@ -117,9 +138,14 @@ def qualifying_plan(
         new_leads[column] = scores[column]
     new_leads[s.REASONS] = status[s.REASONS]
     moving = status[s.STATUS].eq(QUALIFIED)
+    # A lead someone already put on Prospects by hand: linked, its empty fields filled, not duplicated.
+    linking = status[s.STATUS].eq(PROSPECT) & leads[s.STATUS].ne(PROSPECT)
+    joining = moving | linking
     new_leads[s.STATUS] = status[s.STATUS].where(~moving, PROSPECT)
-    new_leads[s.QUALIFIED_ON] = leads[s.QUALIFIED_ON].where(~moving | leads[s.QUALIFIED_ON].notna(), pd.Timestamp(today))
-    values = _prospect_values(leads, status.loc[moving], scores, prospects, today)
+    new_leads[s.QUALIFIED_ON] = leads[s.QUALIFIED_ON].where(
+        ~joining | leads[s.QUALIFIED_ON].notna(), pd.Timestamp(today)
+    )
+    values = _prospect_values(leads, status.loc[joining], scores, prospects, today)
     known = set(prospects[s.LEAD_ID].dropna())
     plan = Plan()
     plan.add(SetCells(s.LEADS, changed_rows(leads, new_leads)))
@@ -129,6 +155,7 @@ def qualifying_plan(
     became_dq = status[s.STATUS].eq(DISQUALIFIED) & leads[s.STATUS].ne(DISQUALIFIED)
     log = pd.concat([
         _log(leads.loc[moving], who, now, "Qualified: moved to Prospects", PROSPECT),
+        _log(leads.loc[linking], who, now, "Linked to its existing Prospects row", PROSPECT),
         _log(leads.loc[became_dq], who, now, "Disqualified", DISQUALIFIED, status[s.REASONS]),
     ])  # fmt: skip
     plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
@@ -141,7 +168,9 @@ def qualifying_plan(
     )
 
 
-def _log(rows: pd.DataFrame, who: str, now: dt.datetime, action: str, after: str, why: pd.Series | None = None) -> pd.DataFrame:
+def _log(
+    rows: pd.DataFrame, who: str, now: dt.datetime, action: str, after: str, why: pd.Series | None = None
+) -> pd.DataFrame:
     before = "Status " + rows[s.STATUS].fillna("(blank)").astype(str)
     after_text = pd.Series(f"Status {after}", index=rows.index)
     if why is not None:

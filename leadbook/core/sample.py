@@ -38,7 +38,10 @@ def sample_leads(n: int, today: dt.date, rng: np.random.Generator) -> pd.DataFra
     ids = [f"L{i:0{max(5, len(str(n)))}d}" for i in range(1, n + 1)]
     age = np.sort(rng.integers(0, 180, size=n))[::-1]
     created = pd.Timestamp(today) - pd.to_timedelta(age, unit="D")
-    email = [f"{f.lower()}.{la.lower()}@{c.split()[0].lower()}.example" for f, la, c in zip(first, last, company, strict=True)]
+    email = [
+        f"{f.lower()}.{la.lower()}@{c.split()[0].lower()}.example"
+        for f, la, c in zip(first, last, company, strict=True)
+    ]
     return pd.DataFrame({
         s.LEAD_ID: ids,
         s.CREATED: created.normalize(),
@@ -92,7 +95,9 @@ def sample_touches(leads: pd.DataFrame, n: int, today: dt.date, rng: np.random.G
     return touches.sort_values([s.DATE, s.LEAD_ID], kind="stable").reset_index(drop=True)
 
 
-def sample_prospects(leads: pd.DataFrame, touches: pd.DataFrame, today: dt.date, rng: np.random.Generator) -> pd.DataFrame:
+def sample_prospects(
+    leads: pd.DataFrame, touches: pd.DataFrame, today: dt.date, rng: np.random.Generator
+) -> pd.DataFrame:
     """Past prospects: older leads with a two-way touch, at every stage, some won with a value."""
     two_way = touches[s.DIRECTION].eq(s.IN) | touches[s.OUTCOME].isin(s.TWO_WAY_OUTCOMES)
     engaged = set(touches.loc[two_way, s.LEAD_ID])
@@ -133,5 +138,7 @@ def sample_book(leads: int, touches: int | None, today: dt.date, seed: int = 7) 
     prospects = sample_prospects(lead_frame, touch_frame, today, rng)
     moved = lead_frame[s.LEAD_ID].isin(prospects[s.LEAD_ID])
     lead_frame[s.STATUS] = np.where(moved, "Prospect", None)
-    lead_frame[s.QUALIFIED_ON] = lead_frame[s.LEAD_ID].map(dict(zip(prospects[s.LEAD_ID], prospects[s.QUALIFIED_ON], strict=True)))
+    lead_frame[s.QUALIFIED_ON] = lead_frame[s.LEAD_ID].map(
+        dict(zip(prospects[s.LEAD_ID], prospects[s.QUALIFIED_ON], strict=True))
+    )
     return {s.LEADS: lead_frame, s.TOUCHES: touch_frame, s.PROSPECTS: prospects}

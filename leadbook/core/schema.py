@@ -178,8 +178,13 @@ SYNONYMS = {
     DIRECTION: ("in/out", "inbound/outbound"),
     OUTCOME: ("result", "disposition"),
     NEXT_DATE: (
-        "follow up date", "follow-up date", "next contact", "next contact date",
-        "next follow up", "promised date", "callback date",
+        "follow up date",
+        "follow-up date",
+        "next contact",
+        "next contact date",
+        "next follow up",
+        "promised date",
+        "callback date",
     ),  # fmt: skip
     STAGE: ("pipeline stage", "deal stage"),
     VALUE: ("amount", "deal value", "deal size"),

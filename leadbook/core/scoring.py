@@ -41,7 +41,9 @@ def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd
     for question in s.QUESTIONS:
         answers = leads[question]
         points = answers.map(settings.answer_points.get(question, {})).astype(float).fillna(0.0)
-        words = answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
+        words = (
+            answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
+        )
         parts[question] = (points, words)
     sources = leads[s.SOURCE]
     points = sources.map(settings.source_points).astype(float).fillna(0.0)
@@ -49,20 +51,29 @@ def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd
     return parts
 
 
-def engagement(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> tuple[pd.Series, pd.Series]:
+def engagement(
+    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
+) -> tuple[pd.Series, pd.Series]:
     """Decayed, capped engagement points per lead, and words naming the latest reply."""
     touches = known_touches(leads, touches)
     answered = two_way(touches)
     age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0)
     decay = np.power(0.5, age / settings.half_life_days)
-    raw = (touches[s.DIRECTION].eq(s.IN) * settings.inbound_points + answered * settings.two_way_points) * decay
+    raw = (
+        touches[s.DIRECTION].eq(s.IN) * settings.inbound_points + answered * settings.two_way_points
+    ) * decay
     per_lead = raw.groupby(touches[s.LEAD_ID]).sum().clip(upper=settings.engagement_cap)
     points = leads[s.LEAD_ID].map(per_lead).astype(float).fillna(0.0)
     latest = touches.loc[answered].sort_values(s.DATE).drop_duplicates(s.LEAD_ID, keep="last")
     days = (pd.Timestamp(today) - latest[s.DATE]).dt.days
     what = latest[s.OUTCOME].fillna("answered").str.lower().where(latest[s.DIRECTION].ne(s.IN), "reached us")
     said = what + " " + days.map(lambda d: "today" if d == 0 else f"{d} day{'s' if d != 1 else ''} ago")
-    words = leads[s.LEAD_ID].map(dict(zip(latest[s.LEAD_ID], said, strict=True))).astype(object).fillna("recent touches")
+    words = (
+        leads[s.LEAD_ID]
+        .map(dict(zip(latest[s.LEAD_ID], said, strict=True)))
+        .astype(object)
+        .fillna("recent touches")
+    )
     capped = points >= settings.engagement_cap
     return points, words.where(~capped, words + " (engagement capped)")
 
@@ -94,7 +105,9 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
     return pd.Series(texts, index=points.index, dtype=object)
 
 
-def score_leads(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> pd.DataFrame:
+def score_leads(
+    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
+) -> pd.DataFrame:
     """Score 0-100, Grade and Reasons per lead (index as `leads`), plus its Engagement points."""
     parts = answer_points(leads, settings)
     parts[ENGAGEMENT] = engagement(leads, touches, settings, today)
@@ -106,7 +119,9 @@ def score_leads(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, 
     if column is not None:
         override = pd.to_numeric(leads[column], errors="coerce")
         given = override.notna()
-        reasons = reasons.where(~given, f"override in '{column}' (computed " + score.astype(str) + "); " + reasons)
+        reasons = reasons.where(
+            ~given, f"override in '{column}' (computed " + score.astype(str) + "); " + reasons
+        )
         score = score.where(~given, override.clip(0, 100).round()).astype(int)
     return pd.DataFrame(
         {s.SCORE: score, s.GRADE: grade(score, settings), s.REASONS: reasons, ENGAGEMENT: points[ENGAGEMENT]},

@@ -24,9 +24,7 @@ _ANSWER_POINTS = {
     s.TIMING: {"0-3 months": 10, "3-6 months": 6, "6-12 months": 3, "12+ months": 0},
 }
 # Referrals from satisfied customers are the most effective source (seeds); cold lists least.
-_SOURCE_POINTS = dict(
-    zip(s.SOURCES, (15, 10, 8, 10, 4, 5, 3, 3, 6, 6, 2, 2, 1, 4, 2, 2, 6), strict=True)
-)
+_SOURCE_POINTS = dict(zip(s.SOURCES, (15, 10, 8, 10, 4, 5, 3, 3, 6, 6, 2, 2, 1, 4, 2, 2, 6), strict=True))
 
 # (key, default, meaning); the key is what the Settings sheet shows in its Setting column.
 DEFAULTS: list[tuple[str, object, str]] = [
@@ -179,7 +177,9 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
             continue
         key = _KEYS_BY_NORM.get(s.header_key(key_cell))
         if key is None:
-            problems.append(Problem(s.SETTINGS, int(row), s.SETTING, f"unknown setting {key_cell!r}; leadbook ignores it"))
+            problems.append(
+                Problem(s.SETTINGS, int(row), s.SETTING, f"unknown setting {key_cell!r}; leadbook ignores it")
+            )
             continue
         blank = value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
         try:
@@ -197,25 +197,46 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
                 target[answer] = _number(value)
         except (ValueError, TypeError):
             expected = _SCALARS[key][2] if key in _SCALARS else ("a date" if key == "Holiday" else "a number")
-            problems.append(Problem(s.SETTINGS, int(row), s.SETTING_VALUE, f"{key!r} is {value!r}; it must be {expected}"))
+            problems.append(
+                Problem(s.SETTINGS, int(row), s.SETTING_VALUE, f"{key!r} is {value!r}; it must be {expected}")
+            )
     settings = Settings(
-        answer_points=answer_points, source_points=source_points, holidays=tuple(sorted(holidays)), **values  # type: ignore[arg-type]
+        answer_points=answer_points,
+        source_points=source_points,
+        holidays=tuple(sorted(holidays)),
+        **values,  # type: ignore[arg-type]
     )
     return settings, problems + _consistency(settings, frame)
 
 
 def _consistency(settings: Settings, frame: pd.DataFrame) -> list[Problem]:
-    rows = {_KEYS_BY_NORM.get(s.header_key(k)): int(r) for r, k in zip(frame.index, frame[s.SETTING], strict=True)}
+    rows = {
+        _KEYS_BY_NORM.get(s.header_key(k)): int(r) for r, k in zip(frame.index, frame[s.SETTING], strict=True)
+    }
     problems = []
     if not settings.grade_a >= settings.grade_b >= settings.grade_c:
-        problems.append(Problem(s.SETTINGS, rows.get("Grade A from"), s.SETTING_VALUE, "grade thresholds must fall: A >= B >= C"))
+        problems.append(
+            Problem(
+                s.SETTINGS,
+                rows.get("Grade A from"),
+                s.SETTING_VALUE,
+                "grade thresholds must fall: A >= B >= C",
+            )
+        )
     if settings.engagement_cap >= settings.threshold:
         problems.append(Problem(
             s.SETTINGS, rows.get("Engagement: cap"), s.SETTING_VALUE,
             "the engagement cap must stay below the qualify threshold, or engagement alone could qualify a poor fit",
         ))  # fmt: skip
     if settings.half_life_days <= 0:
-        problems.append(Problem(s.SETTINGS, rows.get("Engagement: half-life days"), s.SETTING_VALUE, "half-life must be above 0 days"))
+        problems.append(
+            Problem(
+                s.SETTINGS,
+                rows.get("Engagement: half-life days"),
+                s.SETTING_VALUE,
+                "half-life must be above 0 days",
+            )
+        )
     return problems
 
 
@@ -225,5 +246,7 @@ def settings_or_raise(frame: pd.DataFrame | None) -> Settings:
     errors = [p for p in problems if not p.message.startswith("unknown setting")]
     if errors:
         first = errors[0]
-        raise LeadbookError(first.message + "; fix it on the Settings sheet", first.sheet, first.row, first.column)
+        raise LeadbookError(
+            first.message + "; fix it on the Settings sheet", first.sheet, first.row, first.column
+        )
     return settings

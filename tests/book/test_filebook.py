@@ -8,8 +8,8 @@ import openpyxl
 import pandas as pd
 import pytest
 import python_calamine
-
 from factories import TODAY
+
 from leadbook.book.filebook import FileBook
 from leadbook.book.safety import lost_parts
 from leadbook.book.template import new_book
@@ -47,7 +47,9 @@ def test_set_cells_writes_only_those_cells_and_keeps_a_backup(sample):
     after = calamine_rows(sample, s.LEADS)
     col = before[0].index(s.SCORE)
     assert after[1][col] == 55 and after[4][col] == 60
-    changed = [(r, c) for r in range(len(before)) for c in range(len(before[0])) if before[r][c] != after[r][c]]
+    changed = [
+        (r, c) for r in range(len(before)) for c in range(len(before[0])) if before[r][c] != after[r][c]
+    ]
     assert changed == [(1, col), (4, col)]
     assert backup.exists() and calamine_rows(backup, s.LEADS) == before
     wb = openpyxl.load_workbook(sample)
@@ -99,7 +101,10 @@ def _rewrite_zip(path: Path, edit) -> None:
 def test_refuses_before_writing_a_book_with_parts_openpyxl_drops(sample):
     def add_sparkline_ext(parts):
         name = "xl/worksheets/sheet1.xml"
-        parts[name] = parts[name].replace(b"</worksheet>", b"<extLst><ext uri='{05C60535-1F16-4fd2-B633-F4F36F0B64E0}'/></extLst></worksheet>")
+        parts[name] = parts[name].replace(
+            b"</worksheet>",
+            b"<extLst><ext uri='{05C60535-1F16-4fd2-B633-F4F36F0B64E0}'/></extLst></worksheet>",
+        )
 
     _rewrite_zip(sample, add_sparkline_ext)
     before = sample.read_bytes()
@@ -112,7 +117,8 @@ def test_refuses_when_the_writer_drops_a_whole_part(sample):
     def add_custom_xml(parts):
         parts["customXml/item1.xml"] = b"<?xml version='1.0'?><root/>"
         parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-            b"</Types>", b'<Override PartName="/customXml/item1.xml" ContentType="application/vnd.test.custom+xml"/></Types>'
+            b"</Types>",
+            b'<Override PartName="/customXml/item1.xml" ContentType="application/vnd.test.custom+xml"/></Types>',
         )
 
     _rewrite_zip(sample, add_custom_xml)
@@ -145,7 +151,10 @@ def test_xlsm_macros_are_kept(sample, tmp_path):
             b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
             b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
         )
-        parts["[Content_Types].xml"] = ct.replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        parts["[Content_Types].xml"] = ct.replace(
+            b"</Types>",
+            b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+        )
         rels = parts["xl/_rels/workbook.xml.rels"]
         parts["xl/_rels/workbook.xml.rels"] = rels.replace(
             b"</Relationships>",

@@ -1,9 +1,9 @@
 import openpyxl
 import pytest
 import python_calamine
+from factories import TODAY
 from openpyxl.styles import Font, PatternFill
 
-from factories import TODAY
 from leadbook.book.filebook import FileBook
 from leadbook.book.install import HIGHLIGHTS
 from leadbook.book.template import adopt_book, new_book
@@ -58,8 +58,14 @@ def test_highlight_rules_key_on_the_follow_up_column(tmp_path):
     ws = openpyxl.load_workbook(path)[s.LEADS]
     follow = openpyxl.utils.get_column_letter(s.LEAD_COLUMNS.index(s.FOLLOW_UP) + 1)
     nxt = openpyxl.utils.get_column_letter(s.LEAD_COLUMNS.index(s.NEXT_TOUCH) + 1)
-    rules = [(str(rng.sqref), r.formula[0], r.dxf.fill.fgColor.rgb) for rng in ws.conditional_formatting for r in rng.rules]
-    assert [f for _, f, _ in rules] == [f'LEFT(${follow}2,{len(state)})="{state}"' for state, _, _ in HIGHLIGHTS]
+    rules = [
+        (str(rng.sqref), r.formula[0], r.dxf.fill.fgColor.rgb)
+        for rng in ws.conditional_formatting
+        for r in rng.rules
+    ]
+    assert [f for _, f, _ in rules] == [
+        f'LEFT(${follow}2,{len(state)})="{state}"' for state, _, _ in HIGHLIGHTS
+    ]
     assert all(sqref == f"{nxt}2:{nxt}1048576 {follow}2:{follow}1048576" for sqref, _, _ in rules)
     assert [rgb[-6:] for _, _, rgb in rules] == [fill for _, fill, _ in HIGHLIGHTS]
 
@@ -105,7 +111,15 @@ def test_adopt_maps_headers_adds_what_is_missing_and_keeps_everything_else(tmp_p
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["Leads", "Targets"] and set(s.SHEETS) <= set(wb.sheetnames)
     headers = [c.value for c in wb["Leads"][1]]
-    assert headers[:7] == ["Lead #", "Company name", "E-mail", "Lead Source", "Sales rep", "Deal size", "Double"]
+    assert headers[:7] == [
+        "Lead #",
+        "Company name",
+        "E-mail",
+        "Lead Source",
+        "Sales rep",
+        "Deal size",
+        "Double",
+    ]
     assert s.FOLLOW_UP in headers and s.NEED in headers
     assert "Lead ID" not in headers  # their "Lead #" is the Lead ID: not added twice
     values = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Leads").to_python()

@@ -1,8 +1,8 @@
 import datetime as dt
 
 import pandas as pd
-
 from factories import TODAY, lead, touch
+
 from leadbook.core import schema as s
 from leadbook.core.check import check_book
 from leadbook.core.settings import defaults_frame
@@ -51,7 +51,11 @@ def test_text_in_date_cells_and_future_dates():
     sheets = book(**{s.LEADS: raw([lead("L1", created="last week"), lead("L2", created=TODAY + dt.timedelta(days=3))]),
                      s.TOUCHES: raw([touch("L1", "2026-11-20"), touch("L1", "soon")])})  # fmt: skip
     problems = check_book(sheets, TODAY)
-    assert [(p.sheet, p.row, p.column) for p in problems] == [(s.LEADS, 2, s.CREATED), (s.LEADS, 3, s.CREATED), (s.TOUCHES, 3, s.DATE)]
+    assert [(p.sheet, p.row, p.column) for p in problems] == [
+        (s.LEADS, 2, s.CREATED),
+        (s.LEADS, 3, s.CREATED),
+        (s.TOUCHES, 3, s.DATE),
+    ]
     assert "'last week' is not a date" in problems[0].message and "in the future" in problems[1].message
 
 
@@ -59,11 +63,17 @@ def test_duplicate_and_missing_lead_ids_and_unknown_touches():
     sheets = book(**{s.LEADS: raw([lead("L1"), lead("L2"), lead("L1"), {s.NAME: "no id"}]),
                      s.TOUCHES: raw([touch("L9", TODAY)])})  # fmt: skip
     problems = check_book(sheets, TODAY)
-    assert [(p.sheet, p.row, p.column) for p in problems] == [(s.LEADS, 4, s.LEAD_ID), (s.LEADS, 5, s.LEAD_ID), (s.TOUCHES, 2, s.LEAD_ID)]
+    assert [(p.sheet, p.row, p.column) for p in problems] == [
+        (s.LEADS, 4, s.LEAD_ID),
+        (s.LEADS, 5, s.LEAD_ID),
+        (s.TOUCHES, 2, s.LEAD_ID),
+    ]
     assert "repeats row 2" in problems[0].message and "not on the Leads sheet" in problems[2].message
 
 
 def test_bad_settings_value_is_reported_with_its_row():
     settings = defaults_frame()
     settings.loc[0, s.SETTING_VALUE] = "lots"
-    assert found(book(**{s.SETTINGS: raw(settings.to_numpy().tolist(), list(s.SETTINGS_COLUMNS))})) == [(s.SETTINGS, 2, s.SETTING_VALUE)]
+    assert found(book(**{s.SETTINGS: raw(settings.to_numpy().tolist(), list(s.SETTINGS_COLUMNS))})) == [
+        (s.SETTINGS, 2, s.SETTING_VALUE)
+    ]

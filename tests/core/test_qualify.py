@@ -1,11 +1,12 @@
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given, settings as hsettings
-from hypothesis import strategies as st
-
 from factories import TODAY, lead, touch
 from fakes import MemoryBook
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
 from leadbook import services
 from leadbook.core import schema as s
 from leadbook.core.qualify import NO_TWO_WAY
@@ -15,7 +16,10 @@ FIT = dict(need="Yes", budget="Yes", authority="Yes", source="Referral")  # 60 p
 
 
 def book(leads, touches=(), prospects=()):
-    sheets = {s.LEADS: pd.DataFrame(leads, dtype=object), s.TOUCHES: pd.DataFrame(list(touches), columns=list(s.TOUCH_COLUMNS))}
+    sheets = {
+        s.LEADS: pd.DataFrame(leads, dtype=object),
+        s.TOUCHES: pd.DataFrame(list(touches), columns=list(s.TOUCH_COLUMNS)),
+    }
     if prospects:
         sheets[s.PROSPECTS] = pd.DataFrame(list(prospects), dtype=object)
     return MemoryBook(sheets)
@@ -30,17 +34,24 @@ def leads_of(b):
 
 
 def test_fit_lead_with_two_way_contact_moves_to_prospects():
-    b = book([lead("L1", Region="North", **FIT)], [touch("L1", TODAY - dt.timedelta(days=2), outcome="Talked")])
+    b = book(
+        [lead("L1", Region="North", **FIT)], [touch("L1", TODAY - dt.timedelta(days=2), outcome="Talked")]
+    )
     b.sheets[s.PROSPECTS]["Region"] = None  # a user column both sheets share is carried over
     outcome = qualify(b)
     assert list(outcome.qualified[s.LEAD_ID]) == ["L1"]
     row = b.sheets[s.PROSPECTS].iloc[0]
     assert (row[s.LEAD_ID], row[s.STAGE], row[s.GRADE], row["Region"]) == ("L1", "Qualified", "B", "North")
-    assert row[s.SCORE] == 60 + 4 and row[s.QUALIFIED_ON] == pd.Timestamp(TODAY)
+    assert row[s.SCORE] == 60 + round(8 * 0.5 ** (2 / 14)) and row[s.QUALIFIED_ON] == pd.Timestamp(TODAY)
     assert leads_of(b).loc["L1", s.STATUS] == "Prospect"
     assert leads_of(b).loc["L1", s.QUALIFIED_ON] == pd.Timestamp(TODAY)
     log = b.sheets[s.LOG].iloc[0]
-    assert (log[s.WHO], log[s.LEAD_ID], log[s.ACTION], log[s.AFTER]) == ("ana", "L1", "Qualified: moved to Prospects", "Status Prospect")
+    assert (log[s.WHO], log[s.LEAD_ID], log[s.ACTION], log[s.AFTER]) == (
+        "ana",
+        "L1",
+        "Qualified: moved to Prospects",
+        "Status Prospect",
+    )
 
 
 def test_one_way_only_stays_working_with_the_reason():
@@ -64,7 +75,10 @@ def test_low_score_with_contact_is_not_qualified():
 
 
 def test_gates_disqualify_with_the_reason_and_are_logged():
-    b = book([lead("L1", eligible="No", **FIT), lead("L2", **{**FIT, "need": "No"})], [touch("L1", TODAY, outcome="Talked")])
+    b = book(
+        [lead("L1", eligible="No", **FIT), lead("L2", **{**FIT, "need": "No"})],
+        [touch("L1", TODAY, outcome="Talked")],
+    )
     qualify(b)
     leads = leads_of(b)
     assert list(leads[s.STATUS]) == ["Disqualified", "Disqualified"]
@@ -88,6 +102,8 @@ def test_existing_prospect_is_not_duplicated_only_empty_fields_filled():
     assert len(prospects) == 1
     row = prospects.iloc[0]
     assert (row[s.NAME], row[s.COMPANY], row[s.STAGE]) == ("Kept name", "Acme", "Proposal")
+    assert leads_of(b).loc["L1", s.STATUS] == "Prospect"
+    assert list(b.sheets[s.LOG][s.ACTION]) == ["Linked to its existing Prospects row"]
 
 
 def test_dry_run_writes_nothing():
@@ -97,7 +113,10 @@ def test_dry_run_writes_nothing():
 
 
 def test_second_run_changes_nothing():
-    b = book([lead("L1", **FIT), lead("L2"), lead("L3", **FIT)], [touch("L1", TODAY, outcome="Talked"), touch("L3", TODAY)])
+    b = book(
+        [lead("L1", **FIT), lead("L2"), lead("L3", **FIT)],
+        [touch("L1", TODAY, outcome="Talked"), touch("L3", TODAY)],
+    )
     qualify(b)
     second = qualify(b)
     assert not second.plan
@@ -105,19 +124,29 @@ def test_second_run_changes_nothing():
 
 
 leads_strategy = st.lists(
-    st.fixed_dictionaries({
-        "need": st.sampled_from(["Yes", "No", None]), "budget": st.sampled_from(["Yes", None]),
-        "source": st.sampled_from(["Referral", "Cold call"]), "talked": st.booleans(),
-    }),  # fmt: skip
-    min_size=1, max_size=8,
+    st.fixed_dictionaries(
+        {
+            "need": st.sampled_from(["Yes", "No", None]),
+            "budget": st.sampled_from(["Yes", None]),
+            "source": st.sampled_from(["Referral", "Cold call"]),
+            "talked": st.booleans(),
+        }
+    ),  # fmt: skip
+    min_size=1,
+    max_size=8,
 )
 
 
 @hsettings(max_examples=25, deadline=None)
 @given(rows=leads_strategy)
 def test_qualify_twice_equals_qualify_once(rows):
-    leads = [lead(f"L{i}", need=r["need"], budget=r["budget"], authority="Yes", source=r["source"]) for i, r in enumerate(rows)]
-    touches = [touch(f"L{i}", TODAY, outcome="Talked" if r["talked"] else "No answer") for i, r in enumerate(rows)]
+    leads = [
+        lead(f"L{i}", need=r["need"], budget=r["budget"], authority="Yes", source=r["source"])
+        for i, r in enumerate(rows)
+    ]
+    touches = [
+        touch(f"L{i}", TODAY, outcome="Talked" if r["talked"] else "No answer") for i, r in enumerate(rows)
+    ]
     b = book(leads, touches)
     qualify(b)
     after_once = {k: v.copy() for k, v in b.sheets.items()}

@@ -2,7 +2,9 @@ from leadbook.core import schema as s
 
 
 def test_headers_match_case_space_and_punctuation_insensitively():
-    mapping = s.map_headers(s.LEADS, ["LEAD id", "E-mail", "Lead Source", "Sales rep", "Company name", "My col"])
+    mapping = s.map_headers(
+        s.LEADS, ["LEAD id", "E-mail", "Lead Source", "Sales rep", "Company name", "My col"]
+    )
     assert mapping == {
         "LEAD id": s.LEAD_ID, "E-mail": s.EMAIL, "Lead Source": s.SOURCE, "Sales rep": s.OWNER,
         "Company name": s.COMPANY, "My col": "My col",
@@ -11,7 +13,12 @@ def test_headers_match_case_space_and_punctuation_insensitively():
 
 def test_touch_synonyms():
     mapping = s.map_headers(s.TOUCHES, ["Touch date", "Lead", "Follow up date", "Result"])
-    assert mapping == {"Touch date": s.DATE, "Lead": s.LEAD_ID, "Follow up date": s.NEXT_DATE, "Result": s.OUTCOME}
+    assert mapping == {
+        "Touch date": s.DATE,
+        "Lead": s.LEAD_ID,
+        "Follow up date": s.NEXT_DATE,
+        "Result": s.OUTCOME,
+    }
 
 
 def test_first_match_wins_and_a_duplicate_stays_a_user_column():

@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given, settings as hsettings
+from factories import TODAY, frame, lead, touch
+from hypothesis import given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from factories import TODAY, frame, lead, touch
 from leadbook.core import schema as s
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings
@@ -55,7 +56,9 @@ def test_engagement_decays_with_half_life_and_is_capped():
 
 
 def test_one_way_touches_add_no_engagement():
-    result = scores([lead("L1")], frame(s.TOUCHES, [touch("L1", TODAY), touch("L1", TODAY, outcome="Left message")]))
+    result = scores(
+        [lead("L1")], frame(s.TOUCHES, [touch("L1", TODAY), touch("L1", TODAY, outcome="Left message")])
+    )
     assert result.loc[2, "Engagement"] == 0
 
 
@@ -80,8 +83,12 @@ def test_yes_never_scores_lower_than_unknown(question, others):
 @given(order=st.permutations(range(6)))
 def test_row_order_changes_no_result(order):
     rows = [lead(f"L{i}", need=[s.YES, s.NO, None][i % 3], source=s.SOURCES[i]) for i in range(6)]
-    touches_rows = [touch(f"L{i % 6}", TODAY - dt.timedelta(days=i), outcome=s.OUTCOMES[i % 10]) for i in range(12)]
+    touches_rows = [
+        touch(f"L{i % 6}", TODAY - dt.timedelta(days=i), outcome=s.OUTCOMES[i % 10]) for i in range(12)
+    ]
     plain = scores(rows, frame(s.TOUCHES, touches_rows)).set_axis([r[s.LEAD_ID] for r in rows])
     shuffled_rows = [rows[i] for i in order]
-    shuffled = scores(shuffled_rows, frame(s.TOUCHES, touches_rows[::-1])).set_axis([r[s.LEAD_ID] for r in shuffled_rows])
+    shuffled = scores(shuffled_rows, frame(s.TOUCHES, touches_rows[::-1])).set_axis(
+        [r[s.LEAD_ID] for r in shuffled_rows]
+    )
     pd.testing.assert_frame_equal(plain.sort_index(), shuffled.sort_index())

@@ -21,7 +21,9 @@ def test_defaults_round_trip_to_the_default_settings():
 
 
 def test_a_management_edit_changes_the_weight():
-    settings, _ = parse_settings(sheet([["Need: Yes", 30], ["source: referral", "25"], ["Cadence: business days", "2; 4"]]))
+    settings, _ = parse_settings(
+        sheet([["Need: Yes", 30], ["source: referral", "25"], ["Cadence: business days", "2; 4"]])
+    )
     assert settings.answer_points[s.NEED][s.YES] == 30
     assert settings.source_points["Referral"] == 25
     assert settings.cadence_days == (2, 4)

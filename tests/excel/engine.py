@@ -159,7 +159,7 @@ def _col_letters(index: int) -> str:
 
 
 def _parse_address(address: str) -> tuple[int, int, int, int]:
-    """"$A$1:$C$3" or "Sheet1!A1" -> (first_row, first_col, last_row, last_col), 1-based."""
+    """ "$A$1:$C$3" or "Sheet1!A1" -> (first_row, first_col, last_row, last_col), 1-based."""
     address = address.split("!")[-1]
     parts = address.split(":")
     cells = []
@@ -199,9 +199,20 @@ def _table_meta(table, header_values: list[Any] | None = None) -> dict:
     )
 
 
-def _table_dict(*, name, bounds, show_headers, show_totals, columns, table_style,
-                show_autofilter=True, first_col=False, last_col=False,
-                row_stripes=True, col_stripes=False) -> dict:
+def _table_dict(
+    *,
+    name,
+    bounds,
+    show_headers,
+    show_totals,
+    columns,
+    table_style,
+    show_autofilter=True,
+    first_col=False,
+    last_col=False,
+    row_stripes=True,
+    col_stripes=False,
+) -> dict:
     """The table entry of a sheet payload (keys as the remote engine reads them)."""
     r1, c1, r2, c2 = bounds
     body_r1 = r1 + 1 if show_headers else r1
@@ -298,7 +309,6 @@ def payload_from_xlsx(
     selection, else "A1").
     """
     import openpyxl
-
     import xlwings as xw
 
     path = Path(path)
@@ -332,13 +342,21 @@ def payload_from_xlsx(
                 "show_gridlines": ws.sheet_view.showGridLines is not False,
                 "tables": [_table_meta(t, header_row) for t in ws.tables.values()],
                 "pictures": [
-                    {"name": f"Picture {i + 1}", "width": img.width, "height": img.height,
-                     "left": 0, "top": 0, "lock_aspect_ratio": True}
+                    {
+                        "name": f"Picture {i + 1}",
+                        "width": img.width,
+                        "height": img.height,
+                        "left": 0,
+                        "top": 0,
+                        "lock_aspect_ratio": True,
+                    }
                     for i, img in enumerate(getattr(ws, "_images", []))
                 ],
                 "notes": [
                     {"address": c.coordinate}
-                    for row in ws.iter_rows() for c in row if c.comment is not None
+                    for row in ws.iter_rows()
+                    for c in row
+                    if c.comment is not None
                 ],
                 "notes_supported": True,
                 "shapes": [],  # openpyxl doesn't read shapes or charts
@@ -406,9 +424,7 @@ def _pad(values: list[list[Any]], nrows: int, ncols: int) -> None:
 def _trim(values: list[list[Any]]) -> list[list[Any]]:
     """A1:<last non-empty cell>, like a fresh read by the client."""
     last_row = max((i for i, r in enumerate(values) if any(v != "" for v in r)), default=-1)
-    last_col = max(
-        (j for r in values for j, v in enumerate(r) if v != ""), default=-1
-    )
+    last_col = max((j for r in values for j, v in enumerate(r) if v != ""), default=-1)
     if last_row < 0:
         return [[""]]
     return [row[: last_col + 1] for row in values[: last_row + 1]]
@@ -418,7 +434,7 @@ def _used_range(values: list[list[Any]]) -> str | None:
     cells = [(i + 1, j + 1) for i, r in enumerate(values) for j, v in enumerate(r) if v != ""]
     if not cells:
         return None
-    rows, cols = zip(*cells)
+    rows, cols = zip(*cells, strict=True)
     return _address(min(rows), min(cols), max(rows), max(cols))
 
 
@@ -448,9 +464,9 @@ def _shift_rows(values, first_row: int, c1: int, c2: int, count: int) -> None:
     col = [[row[c - 1] for row in values] for c in range(c1, c2 + 1)]
     for j, cells in enumerate(col):
         if count > 0:
-            cells[first_row - 1:first_row - 1] = [""] * count
+            cells[first_row - 1 : first_row - 1] = [""] * count
         else:
-            del cells[first_row - 1:first_row - 1 - count]
+            del cells[first_row - 1 : first_row - 1 - count]
             cells.extend([""] * -count)
         col[j] = cells
     _pad(values, max(len(c) for c in col), c2)
@@ -462,26 +478,87 @@ def _shift_rows(values, first_row: int, c1: int, c2: int, count: int) -> None:
 # Actions that only change formatting, layout or objects this simulation doesn't
 # model: applied as no-ops, listed in payload["_skipped"].
 _NO_VALUE_EFFECT = {
-    "setRangeColor", "setRangeColors", "setNumberFormat", "setAutofit", "setSheetAutofit",
-    "setColumnWidth", "setRowHeight", "setWrapText", "setHorizontalAlignment",
-    "setVerticalAlignment", "setFontProperty", "setBorderProperty", "rangeClearFormats",
-    "sheetClearFormats", "setRowHidden", "setColumnHidden", "rangeGroup", "rangeUngroup",
-    "rangeAdjustIndent", "rangeMerge", "rangeUnmerge", "freezePaneAtRange",
-    "freezePaneUnfreeze", "setShowGridlines", "calculate", "setCalculation",
-    "setScreenUpdating", "save", "setTableStyle", "showAutofilterTable",
-    "showTableStyleFirstColumn", "showTableStyleLastColumn", "showTableStyleRowStripes",
-    "showTableStyleColumnStripes", "addConditionalFormat", "setConditionalFormat",
-    "deleteConditionalFormat", "clearConditionalFormats", "setDataValidationList",
-    "setDataValidationRule", "deleteDataValidation", "addNote", "setNoteText",
-    "deleteNote", "addComment", "addCommentReply", "setCommentText",
-    "setCommentResolved", "deleteComment", "addPicture", "updatePicture",
-    "deletePicture", "setPictureName", "setPictureLeft", "setPictureTop",
-    "setPictureWidth", "setPictureHeight", "setPictureLockAspectRatio", "addChart",
-    "deleteChart", "setChartName", "setChartType", "setChartSourceData",
-    "setChartPosition", "setChartPlotBy", "setChartSeries", "setChartXAxisValues",
-    "setChartAxis", "chartToPng", "rangeToPng", "deleteShape", "setShapeName",
-    "setShapeText", "setShapeLeft", "setShapeTop", "setShapeWidth", "setShapeHeight",
-    "scaleShape", "setShapeFontProperty",
+    "setRangeColor",
+    "setRangeColors",
+    "setNumberFormat",
+    "setAutofit",
+    "setSheetAutofit",
+    "setColumnWidth",
+    "setRowHeight",
+    "setWrapText",
+    "setHorizontalAlignment",
+    "setVerticalAlignment",
+    "setFontProperty",
+    "setBorderProperty",
+    "rangeClearFormats",
+    "sheetClearFormats",
+    "setRowHidden",
+    "setColumnHidden",
+    "rangeGroup",
+    "rangeUngroup",
+    "rangeAdjustIndent",
+    "rangeMerge",
+    "rangeUnmerge",
+    "freezePaneAtRange",
+    "freezePaneUnfreeze",
+    "setShowGridlines",
+    "calculate",
+    "setCalculation",
+    "setScreenUpdating",
+    "save",
+    "setTableStyle",
+    "showAutofilterTable",
+    "showTableStyleFirstColumn",
+    "showTableStyleLastColumn",
+    "showTableStyleRowStripes",
+    "showTableStyleColumnStripes",
+    "addConditionalFormat",
+    "setConditionalFormat",
+    "deleteConditionalFormat",
+    "clearConditionalFormats",
+    "setDataValidationList",
+    "setDataValidationRule",
+    "deleteDataValidation",
+    "addNote",
+    "setNoteText",
+    "deleteNote",
+    "addComment",
+    "addCommentReply",
+    "setCommentText",
+    "setCommentResolved",
+    "deleteComment",
+    "addPicture",
+    "updatePicture",
+    "deletePicture",
+    "setPictureName",
+    "setPictureLeft",
+    "setPictureTop",
+    "setPictureWidth",
+    "setPictureHeight",
+    "setPictureLockAspectRatio",
+    "addChart",
+    "deleteChart",
+    "setChartName",
+    "setChartType",
+    "setChartSourceData",
+    "setChartPosition",
+    "setChartPlotBy",
+    "setChartSeries",
+    "setChartXAxisValues",
+    "setChartTitle",
+    "setChartStyle",
+    "setChartAxis",
+    "chartToPng",
+    "rangeToPng",
+    "deleteShape",
+    "setShapeName",
+    "setShapeText",
+    "setShapeLeft",
+    "setShapeTop",
+    "setShapeWidth",
+    "setShapeHeight",
+    "scaleShape",
+    "setShapeFontProperty",
 }
 
 
@@ -580,13 +657,19 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
     elif func == "alert":
         prompt, title, buttons, mode, callback = (list(args) + [""] * 5)[:5]
         book["_alerts"].append(
-            {"prompt": prompt, "title": title, "buttons": buttons, "mode": mode,
-             "callback": callback}
+            {
+                "prompt": prompt,
+                "title": title,
+                "buttons": buttons,
+                "mode": mode,
+                "callback": callback,
+            }
         )
     elif func == "copyRange":
         r1, c1, r2, c2 = _action_bounds(action)
-        block = [[_get(sheet["values"], r, c) for c in range(c1, c2 + 1)]
-                 for r in range(r1, r2 + 1)]
+        block = [
+            [_get(sheet["values"], r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
+        ]
         d1, dc1, _, _ = _parse_address(args[1])
         _set_block(sheets[int(args[0])]["values"], d1, dc1, block)
     elif func in ("rangeInsert", "rangeDelete"):
@@ -600,9 +683,13 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
         _add_name(book, action, sheet)
     elif func == "nameDelete":
         book["names"] = [
-            n for n in book.get("names", [])
-            if not (n["name"] == args[2] and n["book_scope"] == args[4]
-                    and n["scope_sheet_index"] == args[5])
+            n
+            for n in book.get("names", [])
+            if not (
+                n["name"] == args[2]
+                and n["book_scope"] == args[4]
+                and n["scope_sheet_index"] == args[5]
+            )
         ]
     elif func in _NO_VALUE_EFFECT:
         book["_skipped"].append(func)
@@ -614,9 +701,19 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
 
 def _empty_sheet(name: str) -> dict:
     return {
-        "name": name, "visibility": "Visible", "values": [[""]], "used_range_address": None,
-        "print_area": None, "show_gridlines": True, "tables": [], "pictures": [],
-        "notes": [], "notes_supported": True, "shapes": [], "charts": [], "pivot_tables": [],
+        "name": name,
+        "visibility": "Visible",
+        "values": [[""]],
+        "used_range_address": None,
+        "print_area": None,
+        "show_gridlines": True,
+        "tables": [],
+        "pictures": [],
+        "notes": [],
+        "notes_supported": True,
+        "shapes": [],
+        "charts": [],
+        "pivot_tables": [],
     }
 
 
@@ -640,10 +737,13 @@ def _add_name(book: dict, action: dict, sheet: dict | None) -> None:
     )
     book.setdefault("names", []).append(
         {
-            "name": name, "sheet_index": sheet_ix, "address": _address(*bounds),
+            "name": name,
+            "sheet_index": sheet_ix,
+            "address": _address(*bounds),
             "refers_to": f"={sheet_name}!{absolute}",
             "scope_sheet_name": None if scope is None else book["sheets"][scope]["name"],
-            "scope_sheet_index": scope, "book_scope": scope is None,
+            "scope_sheet_index": scope,
+            "book_scope": scope is None,
         }
     )
 
@@ -697,8 +797,11 @@ def _resize_table(sheet: dict, table: dict, bounds: tuple[int, int, int, int]) -
         _set_block(sheet["values"], r1, c1, [columns])  # Excel fills empty headers
     keep = {k: v for k, v in table.items() if k not in ("name", "show_headers", "show_totals")}
     new = _table_dict(
-        name=table["name"], bounds=bounds, show_headers=table.get("show_headers", True),
-        show_totals=table.get("show_totals", False), columns=columns,
+        name=table["name"],
+        bounds=bounds,
+        show_headers=table.get("show_headers", True),
+        show_totals=table.get("show_totals", False),
+        columns=columns,
         table_style=keep.get("table_style", ""),
         show_autofilter=keep.get("show_autofilter", True),
         first_col=keep.get("show_table_style_first_column", False),

@@ -14,7 +14,8 @@ Starts from xlwings' own ribbon add-in template, ``quickstart_addin_ribbon.xlam`
     at build time, not copied here, because it declares the xlwings DLL of its own version:
     build with the xlwings version your users run;
   - ``Leadbook``: ``Leadbook.bas`` from this folder (one callback Sub per ribbon button);
-* the template's (disabled) config sheet ``_myaddin.conf`` is renamed ``_<project-name>.conf``.
+* the template's (disabled) config sheet ``_myaddin.conf`` is renamed ``_<project-name>.conf``
+  (only with the new project: its PROJECT_NAME is what reads that sheet).
 
 ``--keep-shipped-vba`` is the fallback: keep the template's vbaProject.bin as it is; the ribbon
 callbacks then exist only after importing Leadbook.bas in the VBA editor (see README.md).
@@ -110,11 +111,16 @@ def _references():
     from ms_ovba.Models.Fields.libid_reference import LibidReference
 
     stdole = LibidReference(
-        uuid.UUID("00020430-0000-0000-C000-000000000046"), "2.0", "0",
-        "C:\\Windows\\System32\\stdole2.tlb", "OLE Automation",
+        uuid.UUID("00020430-0000-0000-C000-000000000046"),
+        "2.0",
+        "0",
+        "C:\\Windows\\System32\\stdole2.tlb",
+        "OLE Automation",
     )
     office = LibidReference(
-        uuid.UUID("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52"), "2.0", "0",
+        uuid.UUID("2DF8D04C-5BFA-101B-BDE5-00AA0044DE52"),
+        "2.0",
+        "0",
         "C:\\Program Files\\Common Files\\Microsoft Shared\\OFFICE16\\MSO.DLL",
         "Microsoft Office 16.0 Object Library",
     )
@@ -187,8 +193,10 @@ def build(out: Path, project_name: str = "leadbook", keep_shipped_vba: bool = Fa
     with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             data = replace.get(item.filename, src.read(item.filename))
-            if item.filename == WORKBOOK_PART:
-                data = data.replace(b'name="_myaddin.conf"', f'name="_{project_name}.conf"'.encode())
+            if item.filename == WORKBOOK_PART and vba is not None:
+                data = data.replace(
+                    b'name="_myaddin.conf"', f'name="_{project_name}.conf"'.encode()
+                )
             dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
     return out
 
@@ -196,10 +204,16 @@ def build(out: Path, project_name: str = "leadbook", keep_shipped_vba: bool = Fa
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="path of the .xlam to write")
-    parser.add_argument("--project-name", default="leadbook",
-                        help="xlwings PROJECT_NAME: the add-in reads <name>.conf (default leadbook)")
-    parser.add_argument("--keep-shipped-vba", action="store_true",
-                        help="fallback: keep xlwings' vbaProject.bin; import Leadbook.bas by hand")
+    parser.add_argument(
+        "--project-name",
+        default="leadbook",
+        help="xlwings PROJECT_NAME: the add-in reads <name>.conf (default leadbook)",
+    )
+    parser.add_argument(
+        "--keep-shipped-vba",
+        action="store_true",
+        help="fallback: keep xlwings' vbaProject.bin; import Leadbook.bas by hand",
+    )
     args = parser.parse_args(argv)
     out = build(args.out, args.project_name, args.keep_shipped_vba)
     print(f"wrote {out}")

@@ -1,0 +1,153 @@
+"""Follow-up: when each lead's next touch is due, and what it should be.
+
+Rules, in order of precedence (the first that applies decides the Follow-up state):
+- Counts use only known touches (a Date and a Lead ID on Leads). Attempts = one-way touches
+  dated after the lead's latest two-way touch (same-day touches belong to that contact).
+- Do not contact: the lead's flag is Yes, or a touch's Outcome ("Do not call" / "Not
+  interested") whose Settings rule is No contact. Final: nothing is due. Wins over Done.
+- Done: Status Prospect or Disqualified; nothing is due here.
+- Promise: the Next date of the latest touch that has one (the latest of them on a tie),
+  unless a touch already happened on or after it (a kept promise). Beats cadence and nurture.
+- First touch: no touch yet, due first_touch_days business days after Created (today if blank).
+- Nurture: Attempts >= max_attempts (0 turns this off), or an Outcome whose rule is Nurture
+  with no two-way touch after it: due nurture_days calendar days after the last touch, rolled
+  to a business day. State "Nurture" while that is ahead, else Overdue / Due today · nurture.
+- Cadence: last touch + cadence_days[min(max(Attempts, 1), len) - 1] business days.
+- N business days after a weekend or holiday count from the business day before it.
+- No calls: the Do not call flag, or an Outcome whose rule is No calls: next kind is Email.
+- Due: next < today is "Overdue N days" (calendar days), == today "Due today", else "Planned".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from leadbook.core import schema as s
+from leadbook.core.engagement import known_touches, two_way
+from leadbook.core.settings import NO_CALLS, NO_CONTACT, NURTURE, Settings
+
+ATTEMPTS, NEXT_KIND, TWO_WAY = "Attempts", "Next kind", "Two-way"
+DONE_STATUSES = ("Prospect", "Disqualified")
+SPEED_TO_LEAD = "first touch: reply fast, speed to lead matters"
+NO_CALLS_DETAIL = "email or letter only (do not call)"
+
+
+def business_days_after(
+    dates: pd.Series, days: np.ndarray | int, holidays: Iterable[dt.date] = ()
+) -> pd.Series:
+    """Each date plus `days` business days, skipping weekends and holidays (NaT stays NaT)."""
+    start = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    off = np.broadcast_to(np.asarray(days, dtype=np.int64), start.shape)
+    hol = np.asarray(list(holidays), dtype="datetime64[D]")
+    later = np.busday_offset(start, off, roll="backward", holidays=hol)
+    # Zero days from a weekend means the next business day, not the one before.
+    same = np.busday_offset(start, 0, roll="forward", holidays=hol)
+    return pd.Series(np.where(off > 0, later, same).astype("datetime64[ns]"), index=dates.index)
+
+
+def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules."""
+    ids = pd.Index(leads[s.LEAD_ID].dropna().unique())
+    known = known_touches(leads, touches)
+    t = pd.DataFrame({
+        "lead": ids.get_indexer(known[s.LEAD_ID]),
+        "date": known[s.DATE].dt.normalize(),
+        "next": known[s.NEXT_DATE].dt.normalize(),
+        "two_way": two_way(known).to_numpy(),
+    })  # fmt: skip
+    rules = {s.OUTCOME_DO_NOT_CALL: settings.do_not_call_means}
+    rules[s.OUTCOME_NOT_INTERESTED] = settings.not_interested_means
+    rule = known[s.OUTCOME].map(rules).to_numpy()
+    last_two_way = t["date"].where(t["two_way"]).groupby(t["lead"]).transform("max")
+    since = last_two_way.isna() | (t["date"] > last_two_way)
+    standing = last_two_way.isna() | (t["date"] >= last_two_way)
+    promised_on = t["date"].where(t["next"].notna()).groupby(t["lead"]).transform("max")
+    promise = t["next"].where(t["date"].eq(promised_on))
+    by = t.assign(
+        attempt=~t["two_way"] & since,
+        promise=promise,
+        no_calls=rule == NO_CALLS,
+        no_contact=rule == NO_CONTACT,
+        nurture=(rule == NURTURE) & standing,
+    ).groupby("lead")
+    facts = pd.DataFrame({
+        "count": by.size(),
+        "last": by["date"].max(),
+        "promise": by["promise"].max(),
+        ATTEMPTS: by["attempt"].sum(),
+        TWO_WAY: by["two_way"].any(),
+        "no_calls": by["no_calls"].any(),
+        "no_contact": by["no_contact"].any(),
+        "nurture": by["nurture"].any(),
+    })  # fmt: skip
+    facts = facts.reindex(ids.get_indexer(leads[s.LEAD_ID]))
+    facts.index = leads.index
+    flags = [TWO_WAY, "no_calls", "no_contact", "nurture"]
+    facts[flags] = facts[flags].fillna(False).astype(bool)
+    facts[["count", ATTEMPTS]] = facts[["count", ATTEMPTS]].fillna(0).astype(int)
+    return facts
+
+
+def _next_touch(
+    leads: pd.DataFrame, f: pd.DataFrame, settings: Settings, today: pd.Timestamp
+) -> pd.DataFrame:
+    """The next touch date and why, before the state word is chosen."""
+    hol = settings.holidays
+    cadence = np.asarray(settings.cadence_days)
+    step = cadence[np.clip(f[ATTEMPTS].to_numpy(), 1, len(cadence)) - 1]
+    created = leads[s.CREATED].dt.normalize()
+    first = business_days_after(created, settings.first_touch_days, hol).fillna(today)
+    nurture_on = business_days_after(f["last"] + pd.Timedelta(days=settings.nurture_days), 0, hol)
+    touched = f["count"] > 0
+    promised = f["promise"].notna() & ~(f["last"] >= f["promise"])
+    persisted = (f[ATTEMPTS] >= settings.max_attempts) & (settings.max_attempts > 0)
+    nurture = touched & ~promised & (persisted | f["nurture"])
+    next_on = business_days_after(f["last"], step, hol)
+    next_on = next_on.mask(nurture, nurture_on).mask(~touched, first).mask(promised, f["promise"])
+    why = pd.Series("", index=f.index, dtype=object)
+    why = why.mask(nurture & f["nurture"], "after Not interested")
+    why = why.mask(nurture & persisted, f[ATTEMPTS].astype(str) + " attempts without a reply")
+    why = why.mask(promised, "promised " + f["promise"].dt.strftime("%Y-%m-%d"))
+    why = why.mask(~touched, SPEED_TO_LEAD)
+    return pd.DataFrame({"next": next_on, "why": why, "nurture": nurture})
+
+
+def follow_up(
+    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
+) -> pd.DataFrame:
+    """Touches, Last touch, Next touch, Follow-up, Attempts, Next kind, Two-way for each lead."""
+    today = pd.Timestamp(today)
+    f = _lead_facts(leads, touches, settings)
+    n = _next_touch(leads, f, settings, today)
+    status = leads[s.STATUS] if s.STATUS in leads.columns else pd.Series(None, index=leads.index)
+    no_contact = leads[s.DO_NOT_CONTACT].eq(s.YES) | f["no_contact"]
+    closed = no_contact | status.isin(DONE_STATUSES)
+    no_calls = leads[s.DO_NOT_CALL].eq(s.YES) | f["no_calls"]
+    late = (today - n["next"]).dt.days
+    resting = n["nurture"] & (late < 0)
+    plural = np.where(late == 1, " day", " days")
+    overdue = "Overdue " + late.astype("Int64").astype(str) + plural
+    state = np.select(
+        [no_contact, closed, resting, late > 0, late == 0],
+        ["Do not contact", "Done", "Nurture", overdue, "Due today"],
+        "Planned",
+    )
+    why = n["why"].mask(n["nurture"] & ~resting, "nurture, " + n["why"])
+    why = why.mask(no_calls & why.ne(""), why + "; " + NO_CALLS_DETAIL).mask(
+        no_calls & why.eq(""), NO_CALLS_DETAIL
+    )
+    text = pd.Series(state, index=leads.index).mask(~closed & why.ne(""), state + " · " + why)
+    kind = pd.Series(np.where(no_calls, "Email", "Call"), index=leads.index, dtype=object)
+    return pd.DataFrame({
+        s.TOUCH_COUNT: f["count"],
+        s.LAST_TOUCH: f["last"],
+        s.NEXT_TOUCH: n["next"].mask(closed),
+        s.FOLLOW_UP: text,
+        ATTEMPTS: f[ATTEMPTS],
+        NEXT_KIND: kind.mask(closed, None),
+        TWO_WAY: f[TWO_WAY],
+    })  # fmt: skip

@@ -1,0 +1,86 @@
+"""The CLI end to end on real files: exit codes, messages, and what lands in the workbook."""
+
+import openpyxl
+import python_calamine
+from typer.testing import CliRunner
+
+from leadbook.cli import app
+from leadbook.core import schema as s
+
+runner = CliRunner()
+TODAY = "2026-11-23"
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False, terminal_width=200)
+
+
+def values(path, sheet):
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_new_sample_check_refresh_qualify_summary(tmp_path):
+    book = tmp_path / "team.xlsx"
+    assert run("new", book, "--sample", 200, "--today", TODAY).exit_code == 0
+    assert run("check", book, "--today", TODAY).exit_code == 0
+    refreshed = run("refresh", book, "--today", TODAY)
+    assert refreshed.exit_code == 0 and "Follow-up by owner" in refreshed.stdout
+    leads = values(book, s.LEADS)
+    follow = leads[0].index(s.FOLLOW_UP)
+    assert all(row[follow] for row in leads[1:])
+    dry = run("qualify", book, "--today", TODAY, "--dry-run")
+    assert "dry run" in dry.stdout and values(book, s.PROSPECTS) == values(book, s.PROSPECTS)
+    before = len(values(book, s.PROSPECTS))
+    first = run("qualify", book, "--today", TODAY, "--owner", "ana")
+    moved = len(values(book, s.PROSPECTS)) - before
+    assert first.exit_code == 0 and moved > 0
+    log = values(book, s.LOG)
+    assert sum(1 for row in log[1:] if row[2] == "Qualified: moved to Prospects" and row[1] == "ana") == moved
+    second = run("qualify", book, "--today", TODAY, "--owner", "ana")
+    assert "Nothing to change" in second.stdout and len(values(book, s.LOG)) == len(log)
+    assert run("summary", book, "--today", TODAY).exit_code == 0
+    assert "Summary" in openpyxl.load_workbook(book).sheetnames
+
+
+def test_check_exits_1_and_names_sheet_row_column(tmp_path):
+    book = tmp_path / "bad.xlsx"
+    run("new", book, "--sample", 5)
+    wb = openpyxl.load_workbook(book)
+    wb[s.LEADS]["J3"] = "Perhaps"  # Need
+    wb.save(book)
+    result = run("check", book)
+    assert result.exit_code == 1
+    assert (
+        "Leads" in result.stdout
+        and "3" in result.stdout
+        and "Need" in result.stdout
+        and "'Perhaps'" in result.stdout
+    )
+
+
+def test_file_errors_exit_2_with_a_message(tmp_path):
+    result = run("check", tmp_path / "missing.xlsx")
+    assert result.exit_code == 2 and "does not exist" in result.stdout
+    book = tmp_path / "open.xlsx"
+    run("new", book, "--sample", 5)
+    (tmp_path / "~$open.xlsx").write_text("x")
+    result = run("refresh", book)
+    assert result.exit_code == 2 and "open in Excel" in result.stdout
+
+
+def test_bad_settings_stop_qualify_with_the_row(tmp_path):
+    book = tmp_path / "s.xlsx"
+    run("new", book, "--sample", 5)
+    wb = openpyxl.load_workbook(book)
+    wb[s.SETTINGS]["B2"] = "lots"
+    wb.save(book)
+    result = run("qualify", book)
+    assert result.exit_code == 1 and "Settings row 2" in result.stdout
+
+
+def test_demo_builds_and_runs_everything(tmp_path):
+    result = run("demo", tmp_path, "--leads", 60)
+    assert result.exit_code == 0
+    assert "leadbook-demo.xlsx" in result.stdout
+    book = tmp_path / "leadbook-demo.xlsx"
+    assert len(values(book, s.LEADS)) == 61 and len(values(book, s.LOG)) > 1
