@@ -109,7 +109,7 @@ def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     frames = read_frames(book)
     values = evaluate(frames, today)
     leads = frames.leads.drop(columns=[c for c in values.columns if c in frames.leads.columns]).join(values)
-    op = summary_plan(leads, frames.touches, frames.prospects, today)
+    op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)
     if write:
         book.apply(Plan([op]))
     return op

@@ -90,18 +90,14 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart:
     chart.type = "bar" if spec.kind == "bar" else "col"
     for name in spec.values:
         column = block.column + columns.index(name)
-        chart.add_data(
-            Reference(ws, min_col=column, min_row=header, max_row=last), titles_from_data=True
-        )
+        chart.add_data(Reference(ws, min_col=column, min_row=header, max_row=last), titles_from_data=True)
     categories = Reference(ws, min_col=block.column, min_row=header + 1, max_row=last)
     for series in chart.series:  # text labels: a string reference, as Excel itself writes
         series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     percent = all(name in block.percent_columns for name in spec.values)
     chart.title = spec.title
     chart.x_axis.title = str(columns[0])
-    chart.y_axis.title = (
-        spec.values[0] if len(spec.values) == 1 else ("Rate" if percent else "Value")
-    )
+    chart.y_axis.title = spec.values[0] if len(spec.values) == 1 else ("Rate" if percent else "Value")
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
     chart.y_axis.number_format = "0%" if percent else "#,##0"
     chart.y_axis.scaling.min = 0

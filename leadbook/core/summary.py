@@ -108,7 +108,7 @@ def _outcomes(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
     stage = _text(prospects, s.STAGE)
     won_rows = prospects.loc[stage.eq(s.WON)]
     value = pd.to_numeric(won_rows[s.VALUE], errors="coerce")
-    won_value = value.groupby(won_rows[s.LEAD_ID]).sum() if len(won_rows) else pd.Series()
+    won_value = value.groupby(won_rows[s.LEAD_ID]).sum() if len(won_rows) else pd.Series(dtype=float)
     is_prospect = ids.isin(set(prospects[s.LEAD_ID].dropna())) & ids.notna()
     won = ids.isin(set(won_rows[s.LEAD_ID].dropna())) & ids.notna()
     lost = ids.isin(set(prospects.loc[stage.eq(s.LOST), s.LEAD_ID].dropna())) & ids.notna() & ~won
@@ -118,7 +118,7 @@ def _outcomes(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
             "Prospects": is_prospect,
             "Won": won,
             "Lost": lost,
-            "Won value": ids.map(won_value).astype(float).fillna(0.0).where(won, 0.0),
+            "Won value": ids.map(won_value).astype(float).fillna(0.0),
         },
         index=leads.index,
     )
@@ -190,14 +190,11 @@ def referral_value(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame
 
 def _open(leads: pd.DataFrame) -> pd.Series:
     """Leads still being worked: not Qualified/Prospect/Disqualified, not Do not contact."""
-    return ~_text(leads, s.STATUS).isin(CLOSED_STATUSES) & ~_text(
-        leads, s.FOLLOW_UP
-    ).str.startswith(NO_CONTACT)
+    closed = _text(leads, s.STATUS).isin(CLOSED_STATUSES)
+    return ~closed & ~_text(leads, s.FOLLOW_UP).str.startswith(NO_CONTACT)
 
 
-def speed_to_lead(
-    leads: pd.DataFrame, first_touch: pd.Series, holidays: Iterable[dt.date] = ()
-) -> pd.Series:
+def speed_to_lead(leads: pd.DataFrame, first_touch: pd.Series, holidays: Iterable[dt.date] = ()) -> pd.Series:
     """Business days from Created to the first touch (NaN without both; 0 if touched first)."""
     both = leads[s.CREATED].notna() & first_touch.notna()
     days = pd.Series(np.nan, index=leads.index)
@@ -243,9 +240,7 @@ def by_owner(
     fallback = recent[[s.LEAD_ID]].assign(**{s.OWNER: recent[s.LEAD_ID].map(lead_owner)})
     who = _text(recent, s.OWNER).mask(lambda w: w.eq(""), _label(fallback, s.OWNER))
     touched = who.value_counts().rename("Touches 7 days")
-    names = sorted(
-        set(counts.index) | set(touched.index), key=lambda n: (n == NONE_LABEL, n.lower())
-    )
+    names = sorted(set(counts.index) | set(touched.index), key=lambda n: (n == NONE_LABEL, n.lower()))
     frame = counts.reindex(names, fill_value=0)
     frame.insert(3, "Touches 7 days", touched.reindex(names, fill_value=0).astype(int))
     frame = frame.join(medians).rename_axis("Owner").reset_index()
@@ -278,9 +273,7 @@ def aging(
     if facts is not None or touches is not None:
         count = (touch_facts(leads, touches) if facts is None else facts)["Touches"]
     else:
-        count = pd.to_numeric(
-            leads.get(s.TOUCH_COUNT, pd.Series(0, index=leads.index)), errors="coerce"
-        )
+        count = pd.to_numeric(leads.get(s.TOUCH_COUNT, pd.Series(0, index=leads.index)), errors="coerce")
     rows.append(("Untouched since Created", int((_open(leads) & count.fillna(0).eq(0)).sum())))
     return pd.DataFrame(rows, columns=["Aging", "Leads"])
 
@@ -296,10 +289,7 @@ def persistence(
     facts = touch_facts(leads, touches) if facts is None else facts
     touched = facts["Touches"].gt(0)
     attempts = facts["To contact"]
-    rows = [
-        (_bucket_label(lo, hi), int(_in_bucket(attempts, lo, hi).sum()))
-        for lo, hi in ATTEMPT_BUCKETS
-    ]
+    rows = [(_bucket_label(lo, hi), int(_in_bucket(attempts, lo, hi).sum())) for lo, hi in ATTEMPT_BUCKETS]
     waiting = touched & attempts.isna()
     rows.append(("Not yet connected", int(waiting.sum())))
     stale = facts["Last touch"] < pd.Timestamp(today) - pd.Timedelta(days=DROPPED_AFTER_DAYS)
@@ -326,9 +316,7 @@ def _layout(titled: list[tuple[str, pd.DataFrame, tuple[str, ...]]], first_row: 
 
 def _charts(blocks: list[Block], specs: list[tuple[str, str, int, tuple[str, ...]]]) -> list[Chart]:
     """Charts right of the widest table, each beside its block and below the previous chart."""
-    column = (
-        max((b.column + len(b.frame.columns) for b in blocks), default=1) + CHART_COLUMN_GAP - 1
-    )
+    column = max((b.column + len(b.frame.columns) for b in blocks), default=1) + CHART_COLUMN_GAP - 1
     letter = _column_letter(column)
     charts, next_row = [], blocks[0].row if blocks else 1
     for kind, title, block, values in specs:
@@ -353,7 +341,7 @@ def summary_plan(
     today: dt.date,
     holidays: Iterable[dt.date] = (),
 ) -> ReplaceSheet:
-    """The whole Summary sheet as a plan op: heading, five tables and three native charts."""
+    """The whole Summary sheet as a plan op: heading, six tables and three native charts."""
     facts = touch_facts(leads, touches)  # shared: the costly step at 1M touches
     titled = [
         ("Funnel (step rate: share of the stage before; Won and Lost of Prospects)",

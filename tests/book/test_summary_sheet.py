@@ -1,0 +1,216 @@
+"""The Summary sheet on a real .xlsx: figures, native charts, and nothing else touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine
+from openpyxl.chart import BarChart, Reference
+from openpyxl.workbook.defined_name import DefinedName
+
+from leadbook.book.filebook import FileBook, apply_to_workbook
+from leadbook.book.summary_sheet import replace_sheet
+from leadbook.book.template import new_book
+from leadbook.core import schema as s
+from leadbook.core.clean import clean
+from leadbook.core.plan import Block, Plan, ReplaceSheet
+from leadbook.core.sample import sample_book
+from leadbook.core.summary import summary_plan
+
+TODAY = dt.date(2026, 3, 31)
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def add_user_sheet(path: Path) -> None:
+    """A sheet of the user's own, with a value, a chart and a defined name pointing at it."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Mine")
+    for row in (("Month", "Calls"), ("Jan", 12), ("Feb", 30), ("Mar", 21)):
+        ws.append(row)
+    chart = BarChart()
+    chart.title = "My calls"
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=4), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=4))
+    ws.add_chart(chart, "D2")
+    wb.defined_names["MyCalls"] = DefinedName("MyCalls", attr_text="Mine!$B$2:$B$4")
+    wb.save(path)
+
+
+def summary_op(path: Path) -> ReplaceSheet:
+    """The plan op from the book's own frames, with Status and Follow-up set as a caller would."""
+    book = FileBook(path)
+    leads, touches, prospects = (clean(k, book.read(k))[0] for k in (s.LEADS, s.TOUCHES, s.PROSPECTS))
+    leads[s.STATUS] = leads[s.STATUS].fillna("Working")
+    follow = np.where(np.arange(len(leads)) % 4 == 0, "Overdue 3 days · cadence", "Planned")
+    leads[s.FOLLOW_UP] = follow
+    return summary_plan(leads, touches, prospects, TODAY)
+
+
+def calamine_values(path: Path) -> dict[str, list[list]]:
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> list[str]:
+    """Targets of a part's relationships, as zip member names."""
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in z.namelist():
+        return []
+    root = openpyxl.xml.functions.fromstring(z.read(rels))
+    out = []
+    for rel in root.iter(REL):
+        target = rel.get("Target")
+        out.append(
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(folder, target))
+        )
+    return out
+
+
+def charts_of_sheet(path: Path, sheet: str) -> list[str]:
+    """Chart parts reached from the sheet: workbook -> sheet -> drawing -> charts."""
+    with zipfile.ZipFile(path) as z:
+        root = openpyxl.xml.functions.fromstring(z.read("xl/workbook.xml"))
+        rel_id = next(e.get(DOC_REL) for e in root.iter(f"{MAIN}sheet") if e.get("name") == sheet)
+        wb_rels = openpyxl.xml.functions.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in wb_rels.iter(REL) if r.get("Id") == rel_id)
+        part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        drawings = [t for t in _rels(z, part) if "/drawings/" in t]
+        return [c for d in drawings for c in _rels(z, d) if "/charts/" in c]
+
+
+def chart_parts(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    path = tmp_path / "b.xlsx"
+    new_book(path, sample_book(300, None, TODAY))
+    add_user_sheet(path)
+    return path
+
+
+def test_summary_is_written_with_native_charts_and_nothing_else_changes(book):
+    before = calamine_values(book)
+    names_before = openpyxl.load_workbook(book).sheetnames
+    op = summary_op(book)
+    FileBook(book).apply(Plan([op]))
+
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == names_before  # Summary rebuilt at its own position
+    ws = wb[s.SUMMARY]
+    assert ws["A1"].value == "Summary as of 2026-03-31"
+    assert ws["A1"].font.b and ws["A1"].font.sz > 11
+    for block in op.blocks:
+        assert ws.cell(block.row, block.column).value == block.title
+        assert ws.cell(block.row, block.column).font.b
+        headers = [ws.cell(block.row + 1, block.column + j).value for j in range(len(block.frame.columns))]
+        assert headers == list(block.frame.columns)
+        for i, record in enumerate(block.frame.itertuples(index=False)):
+            for j, expected in enumerate(record):
+                cell = ws.cell(block.row + 2 + i, block.column + j)
+                if isinstance(expected, float) and np.isnan(expected):
+                    assert cell.value is None
+                else:
+                    assert (
+                        cell.value == pytest.approx(expected)
+                        if isinstance(expected, float)
+                        else cell.value == expected
+                    )
+                if block.frame.columns[j] in block.percent_columns:
+                    assert cell.number_format == "0.0%"
+    funnel = op.blocks[0]
+    assert ws.cell(funnel.row + 2, 2).value == 300  # Leads
+
+    after = calamine_values(book)
+    summary_rows = after.pop(s.SUMMARY)
+    assert summary_rows[0][0] == "Summary as of 2026-03-31"
+    assert summary_rows[funnel.row + 1][:4] == ["Leads", 300, 1.0, 1.0]
+    before.pop(s.SUMMARY)
+    assert after == before  # every other sheet's values, Mine included
+
+    assert len(chart_parts(book)) == 4
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+    assert len(charts_of_sheet(book, "Mine")) == 1
+    assert wb.defined_names["MyCalls"].attr_text == "Mine!$B$2:$B$4"
+
+
+def test_charts_have_titles_axes_and_no_legend_for_one_series(book):
+    FileBook(book).apply(Plan([summary_op(book)]))
+    with zipfile.ZipFile(book) as z:
+        xml = {c: z.read(c).decode() for c in charts_of_sheet(book, s.SUMMARY)}
+    by_title = {re.search(r"<a:t>([^<]+)</a:t>", x).group(1): x for x in xml.values()}
+    assert set(by_title) == {"Funnel", "Conversion by source", "Overdue leads by owner"}
+    assert (
+        '<barDir val="bar"' in by_title["Funnel"]
+        and '<barDir val="col"' in by_title["Overdue leads by owner"]
+    )
+    assert "<legend>" not in by_title["Funnel"] and "<legend>" in by_title["Conversion by source"]
+    assert by_title["Conversion by source"].count("<ser>") == 2
+    for chart in by_title.values():
+        assert chart.count('<delete val="0"') == 2  # both axes shown
+        assert "'Summary'!$A$" in chart  # categories are the table's first column
+    assert "<a:t>Owner</a:t>" in by_title["Overdue leads by owner"]
+
+
+def test_applying_twice_rebuilds_rather_than_accumulates(book):
+    FileBook(book).apply(Plan([summary_op(book)]))
+    first = calamine_values(book)
+    FileBook(book).apply(Plan([summary_op(book)]))
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+    assert len(chart_parts(book)) == 4
+    assert calamine_values(book) == first
+
+
+def test_a_shorter_summary_leaves_no_old_cells_behind(book):
+    FileBook(book).apply(Plan([summary_op(book)]))
+    empty = [clean(k, None)[0] for k in (s.LEADS, s.TOUCHES, s.PROSPECTS)]
+    FileBook(book).apply(Plan([summary_plan(*empty, TODAY)]))
+    rows = calamine_values(book)[s.SUMMARY]
+    assert len(rows) < 45  # the 300-lead version ran to ~60 rows
+    assert rows[4][:4] == ["Leads", 0, 0.0, 0.0]
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+
+
+def test_empty_workbook_gets_a_summary_of_zeros(tmp_path):
+    path = tmp_path / "empty.xlsx"
+    new_book(path)
+    empty = [clean(k, None)[0] for k in (s.LEADS, s.TOUCHES, s.PROSPECTS)]
+    FileBook(path).apply(Plan([summary_plan(*empty, TODAY)]))
+    rows = calamine_values(path)[s.SUMMARY]
+    assert rows[0][0] == "Summary as of 2026-03-31"
+    assert [r[1] for r in rows[4:11]] == [0] * 7
+    assert len(charts_of_sheet(path, s.SUMMARY)) == 3
+
+
+def test_missing_summary_sheet_is_added_at_the_end():
+    wb = openpyxl.Workbook()
+    wb.active.title = "Leads"
+    op = ReplaceSheet(s.SUMMARY, "Summary as of 2026-03-31", [], [])
+    apply_to_workbook(wb, Plan([op]))
+    assert wb.sheetnames == ["Leads", s.SUMMARY]
+    assert wb[s.SUMMARY]["A1"].value == "Summary as of 2026-03-31"
+
+
+def test_dates_and_blank_medians_render_as_excel_values():
+    frame = pd.DataFrame({"Owner": ["A"], "On": [pd.Timestamp("2026-03-02")], "Median": [np.nan]})
+    wb = openpyxl.Workbook()
+    replace_sheet(wb, ReplaceSheet("Summary", "Summary as of 2026-03-31", [Block("T", frame, 3)], []))
+    ws = wb["Summary"]
+    assert pd.Timestamp(ws["B5"].value) == pd.Timestamp("2026-03-02")
+    assert ws["B5"].number_format == "yyyy-mm-dd"
+    assert ws["C5"].value is None
