@@ -106,7 +106,9 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart:
         chart.y_axis.crosses = "max"
     if len(spec.values) == 1:
         chart.legend = None
-        chart.dataLabels = DataLabelList(showVal=True)
+        chart.dataLabels = DataLabelList(  # explicit: LibreOffice shows names unless told not to
+            showVal=True, showCatName=False, showSerName=False, showLegendKey=False, showPercent=False
+        )
     else:
         chart.legend.position = "b"
     chart.gapWidth = 60
