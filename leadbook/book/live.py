@@ -9,6 +9,7 @@ desktop Excel and the remote engine support.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from typing import Any
@@ -171,9 +172,7 @@ class LiveBook:
     def _set_cells(self, sheet: str, frame: pd.DataFrame) -> None:
         table = self._table(sheet)
         bounds = table[1] if table else None
-        positions = self._add_columns(
-            sheet, [str(c) for c in frame.columns], bounds[3] if bounds else 0
-        )
+        positions = self._add_columns(sheet, [str(c) for c in frame.columns], bounds[3] if bounds else 0)
         if len(frame.index):
             first, last = int(frame.index.min()), int(frame.index.max())
             current = self.rows(sheet) or []
@@ -186,20 +185,14 @@ class LiveBook:
                     i = by_row.get(row)
                     if i is None:  # a row between changed ones: rewrite what it holds
                         line = current[row - 1] if row <= len(current) else []
-                        block.append(
-                            [excel_value(line[c - 1]) if c <= len(line) else None for c in run]
-                        )
+                        block.append([excel_value(line[c - 1]) if c <= len(line) else None for c in run])
                     else:
                         block.append([excel_value(values[i][column_of[c]]) for c in run])
                 self._write(sheet, first, run[0], block)
         if table is not None:
-            self._grow_table(
-                sheet, table, positions, int(frame.index.max()) if len(frame.index) else 0
-            )
+            self._grow_table(sheet, table, positions, int(frame.index.max()) if len(frame.index) else 0)
 
-    def _grow_table(
-        self, sheet: str, table: tuple, positions: dict[str, int], last_row: int
-    ) -> None:
+    def _grow_table(self, sheet: str, table: tuple, positions: dict[str, int], last_row: int) -> None:
         obj, (r1, c1, r2, c2) = table
         new_r2 = max(r2, last_row, r1 + 1)
         new_c2 = max(c2, max(positions.values(), default=c2))
@@ -243,9 +236,7 @@ class LiveBook:
         for column in block.percent_columns:
             if column in frame.columns and len(frame):
                 c = block.column + list(frame.columns).index(column)
-                ws.range(
-                    (block.row + 2, c), (block.row + 1 + len(frame), c)
-                ).number_format = PERCENT_FORMAT
+                ws.range((block.row + 2, c), (block.row + 1 + len(frame), c)).number_format = PERCENT_FORMAT
 
     def _add_chart(self, ws: Any, block: Block, chart: Chart) -> None:
         """A native chart: categories from the block's first column, series from `chart.values`."""
@@ -276,7 +267,5 @@ class LiveBook:
         added.set_source_data(source)
         if axis is not None:
             added.set_x_axis_values(axis)
-        try:
+        with contextlib.suppress(NotImplementedError, AttributeError):  # no titles on old engines
             added.title = chart.title
-        except (NotImplementedError, AttributeError):  # older engines cannot set a chart title
-            pass

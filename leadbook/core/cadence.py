@@ -116,9 +116,7 @@ def _next_touch(
     return pd.DataFrame({"next": next_on, "why": why, "nurture": nurture})
 
 
-def follow_up(
-    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
-) -> pd.DataFrame:
+def follow_up(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> pd.DataFrame:
     """Touches, Last touch, Next touch, Follow-up, Attempts, Next kind, Two-way for each lead."""
     today = pd.Timestamp(today)
     f = _lead_facts(leads, touches, settings)

@@ -150,7 +150,7 @@ def selected_lead(live: LiveBook) -> pd.Series:
         raise LeadbookError("select a cell in the lead's row on the Leads sheet, then click Log touch")
     row = selection.row
     leads = live.read(s.LEADS)
-    if leads is None or row not in leads.index or pd.isna(leads.at[row, s.LEAD_ID]):
+    if leads is None or row not in leads.index or pd.isna(leads.loc[row, s.LEAD_ID]):
         raise LeadbookError("the selected row has no Lead ID", s.LEADS, row, s.LEAD_ID)
     return leads.loc[row]
 
@@ -168,6 +168,7 @@ def log_touch(book: xw.Book | None = None) -> None:
         row = live.appended[live.sheet(s.TOUCHES).name][0]
         sheet = live.sheet(s.TOUCHES)
         sheet.activate()
-        sheet.range((row, live.positions(s.TOUCHES)[s.KIND])).select()  # ready to type
+        positions = live.positions(s.TOUCHES)
+        sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
 
     run(book, action)

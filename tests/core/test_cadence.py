@@ -52,9 +52,7 @@ def frame(sheet: str, rows: list[dict], first_row: int = 2) -> pd.DataFrame:
     return clean(sheet, raw)[0]
 
 
-def run(
-    leads: list[dict], touches: list[dict], today: dt.date = TODAY, **changes: object
-) -> pd.DataFrame:
+def run(leads: list[dict], touches: list[dict], today: dt.date = TODAY, **changes: object) -> pd.DataFrame:
     """follow_up on factory rows with default Settings changed by keyword."""
     return follow_up(frame(s.LEADS, leads), frame(s.TOUCHES, touches), Settings(**changes), today)
 
@@ -160,9 +158,7 @@ def test_do_not_call_never_yields_a_call():
 
 
 def test_do_not_call_outcome_with_no_contact_rule_stops_all_touches():
-    row = one(
-        [lead()], [touch("2026-11-16", outcome=s.OUTCOME_DO_NOT_CALL)], do_not_call_means=NO_CONTACT
-    )
+    row = one([lead()], [touch("2026-11-16", outcome=s.OUTCOME_DO_NOT_CALL)], do_not_call_means=NO_CONTACT)
     assert row[s.FOLLOW_UP] == "Do not contact"
     assert pd.isna(row[s.NEXT_TOUCH])
     assert row[NEXT_KIND] is None
@@ -252,9 +248,7 @@ def test_due_today_and_planned():
 
 @pytest.mark.parametrize("status", ["Prospect", "Disqualified"])
 def test_prospect_or_disqualified_is_done(status):
-    row = one(
-        [lead(**{s.STATUS: status})], [touch("2026-11-02", outcome="Replied"), touch("2026-11-03")]
-    )
+    row = one([lead(**{s.STATUS: status})], [touch("2026-11-02", outcome="Replied"), touch("2026-11-03")])
     assert row[s.FOLLOW_UP] == "Done"
     assert pd.isna(row[s.NEXT_TOUCH])
     assert (row[s.TOUCH_COUNT], row[ATTEMPTS], row[s.LAST_TOUCH]) == (2, 1, day("2026-11-03"))

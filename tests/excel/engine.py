@@ -249,9 +249,7 @@ def _sheet_values(ws) -> tuple[list[list[Any]], str | None]:
     min_col = min(c.column for c in cells)
     values = [
         [_cell_to_wire(v) for v in row]
-        for row in ws.iter_rows(
-            min_row=1, max_row=max_row, min_col=1, max_col=max_col, values_only=True
-        )
+        for row in ws.iter_rows(min_row=1, max_row=max_row, min_col=1, max_col=max_col, values_only=True)
     ]
     return values, _address(min_row, min_col, max_row, max_col)
 
@@ -333,9 +331,7 @@ def payload_from_xlsx(
         sheets.append(
             {
                 "name": ws.title,
-                "visibility": {"hidden": "Hidden", "veryHidden": "VeryHidden"}.get(
-                    ws.sheet_state, "Visible"
-                ),
+                "visibility": {"hidden": "Hidden", "veryHidden": "VeryHidden"}.get(ws.sheet_state, "Visible"),
                 "values": values,
                 "used_range_address": used,
                 "print_area": _print_area(ws),
@@ -353,10 +349,7 @@ def payload_from_xlsx(
                     for i, img in enumerate(getattr(ws, "_images", []))
                 ],
                 "notes": [
-                    {"address": c.coordinate}
-                    for row in ws.iter_rows()
-                    for c in row
-                    if c.comment is not None
+                    {"address": c.coordinate} for row in ws.iter_rows() for c in row if c.comment is not None
                 ],
                 "notes_supported": True,
                 "shapes": [],  # openpyxl doesn't read shapes or charts
@@ -667,9 +660,7 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
         )
     elif func == "copyRange":
         r1, c1, r2, c2 = _action_bounds(action)
-        block = [
-            [_get(sheet["values"], r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)
-        ]
+        block = [[_get(sheet["values"], r, c) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
         d1, dc1, _, _ = _parse_address(args[1])
         _set_block(sheets[int(args[0])]["values"], d1, dc1, block)
     elif func in ("rangeInsert", "rangeDelete"):
@@ -685,11 +676,7 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
         book["names"] = [
             n
             for n in book.get("names", [])
-            if not (
-                n["name"] == args[2]
-                and n["book_scope"] == args[4]
-                and n["scope_sheet_index"] == args[5]
-            )
+            if not (n["name"] == args[2] and n["book_scope"] == args[4] and n["scope_sheet_index"] == args[5])
         ]
     elif func in _NO_VALUE_EFFECT:
         book["_skipped"].append(func)
@@ -732,9 +719,7 @@ def _add_name(book: dict, action: dict, sheet: dict | None) -> None:
         scope = action.get("sheet_position")
     sheet_name = book["sheets"][sheet_ix]["name"]
     r1, c1, r2, c2 = bounds
-    absolute = f"${_col_letters(c1)}${r1}" + (
-        f":${_col_letters(c2)}${r2}" if (r1, c1) != (r2, c2) else ""
-    )
+    absolute = f"${_col_letters(c1)}${r1}" + (f":${_col_letters(c2)}${r2}" if (r1, c1) != (r2, c2) else "")
     book.setdefault("names", []).append(
         {
             "name": name,

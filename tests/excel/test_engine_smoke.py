@@ -89,9 +89,7 @@ def test_read_write_roundtrip(xlsx):
     assert book.names["TotalCell"].refers_to_range.value is True
 
     # one call: write a block (DataFrame without index) and a 2D list
-    out = pd.DataFrame(
-        {"Lead": ["Ann", "Bob"], "Grade": ["B", "A"], "Due": [dt.date(2024, 3, 1), None]}
-    )
+    out = pd.DataFrame({"Lead": ["Ann", "Bob"], "Grade": ["B", "A"], "Due": [dt.date(2024, 3, 1), None]})
     sheet["F1"].options(index=False).value = out
     book.sheets["Summary"]["A2"].value = [["Count", 2]]
     sheet.tables["LeadsTable"].rows.add(["Cy", "Corp", 1, "2024-04-01"])
@@ -137,9 +135,7 @@ def test_table_resize_update_and_clear(xlsx):
     payload = payload_from_xlsx(xlsx)
     book = open_book(payload)
     table = book.sheets["Leads"].tables["LeadsTable"]
-    df = pd.DataFrame(
-        {"Name": ["Z"], "Company": ["Q"], "Score": [9], "Created": [dt.date(2025, 1, 1)]}
-    )
+    df = pd.DataFrame({"Name": ["Z"], "Company": ["Q"], "Score": [9], "Created": [dt.date(2025, 1, 1)]})
     table.update(df, index=False)  # resize + write header + body (+ clear leftovers)
     new = apply_actions(payload, book.json())
     leads = new["sheets"][0]

@@ -194,9 +194,7 @@ def build(out: Path, project_name: str = "leadbook", keep_shipped_vba: bool = Fa
         for item in src.infolist():
             data = replace.get(item.filename, src.read(item.filename))
             if item.filename == WORKBOOK_PART and vba is not None:
-                data = data.replace(
-                    b'name="_myaddin.conf"', f'name="_{project_name}.conf"'.encode()
-                )
+                data = data.replace(b'name="_myaddin.conf"', f'name="_{project_name}.conf"'.encode())
             dst.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
     return out
 
