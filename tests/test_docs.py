@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import click
 import pytest
 import typer.main
 
@@ -17,7 +16,7 @@ COMMAND = typer.main.get_command(app)
 def test_every_command_and_option_is_in_the_readme(name):
     assert f"leadbook {name}" in README
     for param in COMMAND.commands[name].params:
-        if isinstance(param, click.Option):
+        if param.param_type_name == "option":
             for opt in param.opts + param.secondary_opts:
                 assert opt in README, f"{name} {opt}"
 

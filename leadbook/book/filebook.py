@@ -10,7 +10,9 @@ from openpyxl import Workbook, load_workbook
 
 from leadbook.book.base import frame_from_rows, header_row
 from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
+from leadbook.book.install import ensure_highlights
 from leadbook.book.sheets import append_rows, set_cells
+from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -81,6 +83,8 @@ def apply_to_workbook(wb: Workbook, plan: Plan) -> None:
     for op in plan.ops:
         if isinstance(op, SetCells):
             set_cells(_sheet(wb, op.sheet), op.frame)
+            if op.sheet == s.LEADS and s.FOLLOW_UP in op.frame.columns:
+                ensure_highlights(_sheet(wb, op.sheet))  # put back the colour rules if a user removed them
         elif isinstance(op, AppendRows):
             append_rows(_sheet(wb, op.sheet), op.frame)
         elif isinstance(op, ReplaceSheet):
