@@ -52,14 +52,22 @@ def test_qualify_moves_exactly_the_leads_the_rule_selects(tmp_path):
     assert expected and {p[s.LEAD_ID] for p in new_prospects} == expected
     assert len(new_prospects) == len(expected)  # no duplicates
     assert all(after[i][s.STATUS] == "Prospect" for i in expected)
-    assert all(p[s.STAGE] == "Qualified" and p[s.QUALIFIED_ON] == dt.date(2026, 11, 23) for p in new_prospects)
+    assert all(
+        p[s.STAGE] == "Qualified" and p[s.QUALIFIED_ON] == dt.date(2026, 11, 23) for p in new_prospects
+    )
     one_way_fit = [i for i, lead in after.items() if lead[s.REASONS].endswith("no two-way contact yet")]
-    assert one_way_fit and all(after[i][s.STATUS] in ("New", "Working", "Nurture") and i not in two_way for i in one_way_fit)
-    logged = [row[s.LEAD_ID] for row in sheet(path, s.LOG) if row[s.ACTION] == "Qualified: moved to Prospects"]
+    assert one_way_fit and all(
+        after[i][s.STATUS] in ("New", "Working", "Nurture") and i not in two_way for i in one_way_fit
+    )
+    logged = [
+        row[s.LEAD_ID] for row in sheet(path, s.LOG) if row[s.ACTION] == "Qualified: moved to Prospects"
+    ]
     assert sorted(logged) == sorted(expected)
     # the user's column and its format are kept on every row
     ws = openpyxl.load_workbook(path)[s.LEADS]
-    assert all(ws.cell(r, col).value == f"T{r % 3}" and ws.cell(r, col).font.i for r in range(2, ws.max_row + 1))
+    assert all(
+        ws.cell(r, col).value == f"T{r % 3}" and ws.cell(r, col).font.i for r in range(2, ws.max_row + 1)
+    )
     assert [lead["Territory"] for lead in after.values()] == [lead["Territory"] for lead in before.values()]
     # a second run changes nothing
     snapshot = path.read_bytes()

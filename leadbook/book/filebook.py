@@ -9,8 +9,8 @@ import python_calamine
 from openpyxl import Workbook, load_workbook
 
 from leadbook.book.base import frame_from_rows, header_row
-from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
 from leadbook.book.install import ensure_highlights
+from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
 from leadbook.book.sheets import append_rows, set_cells
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells

@@ -6,8 +6,8 @@ import re
 import openpyxl
 import pandas as pd
 import python_calamine
-
 from factories import TODAY
+
 from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.install import HIGHLIGHTS
