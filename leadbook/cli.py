@@ -30,9 +30,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(highlight=False, soft_wrap=True)
-BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False)
+BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")
 TodayOpt = typer.Option(
-    None, "--today", help="Date to work as of, YYYY-MM-DD (default: today).", formats=["%Y-%m-%d"]
+    None,
+    "--today",
+    help="Date to work as of, YYYY-MM-DD (default: today).",
+    formats=["%Y-%m-%d"],
+    metavar="YYYY-MM-DD",
 )
 
 
@@ -165,13 +169,13 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
 @reports_errors
 def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
-    result = services.refresh(FileBook(book), _today(today))
+    result = services.refresh(FileBook(book), _today(today), who=getpass.getuser())
     console.print(_follow_up_table(result.values))
     if result.orphans:
         console.print(
             problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)")
         )
-    changed = sum(len(op.frame) for op in result.plan.ops)
+    changed = len(result.plan.ops[0].frame)  # the Leads rows (a Log op may follow)
     console.print(f"Updated {changed} lead row(s) in {book}." if changed else "Nothing to change.")
 
 

@@ -15,9 +15,9 @@ from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
 from leadbook.core.clean import clean
-from leadbook.core.plan import Plan, ReplaceSheet, SetCells
+from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
-from leadbook.core.qualify import Outcome, changed_rows, lead_status, qualifying_plan
+from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings, settings_or_raise
 from leadbook.core.summary import summary_plan
@@ -79,13 +79,21 @@ class Refreshed:
 
 
 def refresh(
-    book: Book, today: dt.date, columns: tuple[str, ...] = REFRESH_COLUMNS, write: bool = True
+    book: Book,
+    today: dt.date,
+    columns: tuple[str, ...] = REFRESH_COLUMNS,
+    write: bool = True,
+    who: str = "leadbook refresh",
+    now: dt.datetime | None = None,
 ) -> Refreshed:
-    """Recompute the owned Leads columns and write the ones that changed."""
+    """Recompute the owned Leads columns and write the ones that changed (disqualifications logged)."""
     frames = read_frames(book)
     values = evaluate(frames, today)
     new = values[list(columns)]
     plan = Plan([SetCells(s.LEADS, changed_rows(frames.leads, new))])
+    if s.STATUS in columns:
+        log = disqualified_log(frames.leads, values, who, now or dt.datetime.now().replace(microsecond=0))
+        plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
     if write:
         book.apply(plan)
     leads = frames.leads.drop(columns=list(columns)).join(new)

@@ -83,4 +83,5 @@ def test_demo_builds_and_runs_everything(tmp_path):
     assert result.exit_code == 0
     assert "leadbook-demo.xlsx" in result.stdout
     book = tmp_path / "leadbook-demo.xlsx"
+    assert "No problems" in result.stdout  # the sample data passes check
     assert len(values(book, s.LEADS)) == 61 and len(values(book, s.LOG)) > 1

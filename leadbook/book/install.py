@@ -26,15 +26,10 @@ HIGHLIGHTS = (
     ("Planned", "C6EFCE", "006100"),
 )
 WIDTHS = {
-    s.REASONS: 48,
-    s.NOTES: 36,
-    s.NAME: 22,
-    s.COMPANY: 24,
-    s.EMAIL: 28,
-    s.FOLLOW_UP: 26,
-    s.MEANING: 90,
-    s.SETTING: 34,
-}
+    s.REASONS: 48, s.NOTES: 36, s.NAME: 22, s.COMPANY: 24, s.EMAIL: 28, s.FOLLOW_UP: 30, s.MEANING: 90,
+    s.SETTING: 34, s.SETTING_VALUE: 24, s.WHEN: 19, s.ACTION: 34, s.BEFORE: 22, s.AFTER: 44,
+    s.STAGE: 16, s.OUTCOME: 19, s.SOURCE: 20, s.NEXT_STEP: 28,
+}  # fmt: skip
 
 
 def highlight_formula(state: str, cell: str) -> str:

@@ -137,6 +137,9 @@ def qualifying_plan(
     for column in (s.SCORE, s.GRADE):
         new_leads[column] = scores[column]
     new_leads[s.REASONS] = status[s.REASONS]
+    for column in s.FOLLOW_UP_COLUMNS:  # carried when the caller computed them (services does)
+        if column in scores.columns:
+            new_leads[column] = scores[column]
     moving = status[s.STATUS].eq(QUALIFIED)
     # A lead someone already put on Prospects by hand: linked, its empty fields filled, not duplicated.
     linking = status[s.STATUS].eq(PROSPECT) & leads[s.STATUS].ne(PROSPECT)
@@ -145,6 +148,10 @@ def qualifying_plan(
     new_leads[s.QUALIFIED_ON] = leads[s.QUALIFIED_ON].where(
         ~joining | leads[s.QUALIFIED_ON].notna(), pd.Timestamp(today)
     )
+    if s.FOLLOW_UP in new_leads.columns:  # a prospect's follow-up is the rep's pipeline now
+        done = joining & new_leads[s.FOLLOW_UP].ne("Do not contact")
+        new_leads.loc[done, s.FOLLOW_UP] = "Done"
+        new_leads.loc[done, s.NEXT_TOUCH] = pd.NaT
     values = _prospect_values(leads, status.loc[joining], scores, prospects, today)
     known = set(prospects[s.LEAD_ID].dropna())
     plan = Plan()
@@ -152,11 +159,10 @@ def qualifying_plan(
     plan.add(AppendRows(s.PROSPECTS, values[~values[s.LEAD_ID].isin(known)].reset_index(drop=True)))
     for op in _fill_existing(prospects, values):
         plan.add(op)
-    became_dq = status[s.STATUS].eq(DISQUALIFIED) & leads[s.STATUS].ne(DISQUALIFIED)
     log = pd.concat([
         _log(leads.loc[moving], who, now, "Qualified: moved to Prospects", PROSPECT),
         _log(leads.loc[linking], who, now, "Linked to its existing Prospects row", PROSPECT),
-        _log(leads.loc[became_dq], who, now, "Disqualified", DISQUALIFIED, status[s.REASONS]),
+        disqualified_log(leads, status, who, now),
     ])  # fmt: skip
     plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
     blocked = status[s.REASONS].str.endswith(NO_TWO_WAY)
@@ -166,6 +172,12 @@ def qualifying_plan(
         blocked=leads.loc[blocked],
         disqualified=leads.loc[status[s.STATUS].eq(DISQUALIFIED)],
     )
+
+
+def disqualified_log(leads: pd.DataFrame, status: pd.DataFrame, who: str, now: dt.datetime) -> pd.DataFrame:
+    """Log rows for leads whose Status becomes Disqualified now (by qualify or refresh)."""
+    became = status[s.STATUS].eq(DISQUALIFIED) & leads[s.STATUS].ne(DISQUALIFIED)
+    return _log(leads.loc[became], who, now, "Disqualified", DISQUALIFIED, status[s.REASONS])
 
 
 def _log(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,10 @@ OWNERS = ("Alice", "Bruno", "Chen", "Dana")
 SOURCE_SHARE = (6, 2, 5, 2, 8, 16, 8, 7, 6, 6, 6, 5, 9, 1, 5, 3, 5)
 
 
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def _pick(rng: np.random.Generator, values: tuple, n: int, p: tuple | None = None) -> np.ndarray:
     weights = None if p is None else np.asarray(p, dtype=float) / sum(p)
     return np.asarray(values, dtype=object)[rng.choice(len(values), size=n, p=weights)]
@@ -38,8 +43,8 @@ def sample_leads(n: int, today: dt.date, rng: np.random.Generator) -> pd.DataFra
     ids = [f"L{i:0{max(5, len(str(n)))}d}" for i in range(1, n + 1)]
     age = np.sort(rng.integers(0, 180, size=n))[::-1]
     created = pd.Timestamp(today) - pd.to_timedelta(age, unit="D")
-    email = [
-        f"{f.lower()}.{la.lower()}@{c.split()[0].lower()}.example"
+    email = [  # ASCII addresses: "García" becomes "garcia"
+        _ascii(f"{f}.{la}@{c.split()[0]}.example".lower())
         for f, la, c in zip(first, last, company, strict=True)
     ]
     return pd.DataFrame({
@@ -108,7 +113,7 @@ def sample_prospects(
     n = len(chosen)
     stage = _pick(rng, s.STAGES, n, (10, 10, 15, 40, 25))
     qualified = chosen[s.CREATED] + pd.to_timedelta(rng.integers(3, 30, n), unit="D")
-    closed = qualified + pd.to_timedelta(rng.integers(5, 40, n), unit="D")
+    closed = (qualified + pd.to_timedelta(rng.integers(5, 40, n), unit="D")).clip(upper=pd.Timestamp(today))
     done = np.isin(stage, (s.WON, s.LOST))
     value = np.round(rng.lognormal(8.5, 0.8, n), -2)
     return pd.DataFrame({

@@ -155,7 +155,7 @@ CHOICES = {
 # Header synonyms a real tracker uses; matched after normalising (see `header_key`).
 SYNONYMS = {
     LEAD_ID: ("id", "lead", "lead no", "lead number", "lead #", "leadid", "ref", "lead ref"),
-    CREATED: ("created on", "date created", "date added", "added", "lead date", "received"),
+    CREATED: ("created on", "date created", "date added", "added", "lead date", "received", "date"),
     NAME: ("contact", "contact name", "full name", "lead name", "person"),
     COMPANY: ("company name", "organisation", "organization", "account", "business", "firm"),
     TITLE: ("job title", "position", "role"),

@@ -91,7 +91,7 @@ def refresh(book: xw.Book | None = None) -> None:
     """Recompute Score, Grade, Reasons, Status and the follow-up columns on Leads."""
 
     def action(live: LiveBook) -> str:
-        result = services.refresh(live, dt.date.today())
+        result = services.refresh(live, dt.date.today(), who=who())
         changed = len(result.plan.ops[0].frame)
         orphans = f"\n{len(result.orphans)} touch(es) name a Lead ID not on Leads." if result.orphans else ""
         return f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}"

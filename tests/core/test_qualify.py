@@ -153,3 +153,20 @@ def test_qualify_twice_equals_qualify_once(rows):
     qualify(b)
     for name in (s.LEADS, s.PROSPECTS, s.LOG):
         pd.testing.assert_frame_equal(b.sheets[name], after_once[name])
+
+
+def test_a_moved_lead_is_done_with_no_next_touch():
+    b = book([lead("L1", **FIT)], [touch("L1", TODAY - dt.timedelta(days=30), outcome="Talked")])
+    services.refresh(b, TODAY, now=NOW)
+    assert leads_of(b).loc["L1", s.FOLLOW_UP].startswith("Overdue")
+    qualify(b)
+    assert leads_of(b).loc["L1", s.FOLLOW_UP] == "Done" and pd.isna(leads_of(b).loc["L1", s.NEXT_TOUCH])
+
+
+def test_a_disqualification_is_logged_once_whether_refresh_or_qualify_sets_it():
+    b = book([lead("L1", need="No")])
+    services.refresh(b, TODAY, who="bo", now=NOW)
+    qualify(b)
+    services.refresh(b, TODAY, now=NOW)
+    log = b.sheets[s.LOG]
+    assert list(zip(log[s.WHO], log[s.ACTION], log[s.LEAD_ID], strict=True)) == [("bo", "Disqualified", "L1")]

@@ -54,12 +54,12 @@ def test_refresh_and_qualify_give_the_same_cells(tmp_path):
     shutil.copy(file_copy, live_copy)
 
     fb = FileBook(file_copy)
-    services.refresh(fb, TODAY)
+    services.refresh(fb, TODAY, now=NOW)
     outcome = services.qualify(FileBook(file_copy), TODAY, WHO, NOW)
     assert len(outcome.qualified) > 0 and len(outcome.disqualified) > 0  # the test moves rows
 
     payload = payload_from_xlsx(live_copy)
-    payload = live_run(payload, lambda live: services.refresh(live, TODAY))
+    payload = live_run(payload, lambda live: services.refresh(live, TODAY, now=NOW))
     payload = live_run(payload, lambda live: services.qualify(live, TODAY, WHO, NOW))
 
     file_book, live_book = FileBook(file_copy), LiveBook(open_book(payload))
