@@ -103,7 +103,11 @@ def adopt(book: Path = BookArg) -> None:
         for theirs, ours in pairs.items():
             table.add_row(sheet, theirs, ours)
     console.print(table if table.row_count else "Every header already has its leadbook name.")
-    console.print("Added: " + ("; ".join(added) if added else "nothing (already a leadbook)"))
+    settings_rows = [a for a in added if a.startswith("Settings row")]
+    shown = [a for a in added if a not in settings_rows]
+    if settings_rows:
+        shown.append(f"{len(settings_rows)} Settings rows with their defaults")
+    console.print("Added:\n  " + ("\n  ".join(shown) if shown else "nothing (already a leadbook)"))
 
 
 @app.command()
