@@ -63,6 +63,11 @@ def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
     return pd.concat([scores.drop(columns=s.REASONS), status, follow], axis=1)
 
 
+def with_values(leads: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Leads with their owned columns replaced by freshly computed values."""
+    return leads.drop(columns=[c for c in values.columns if c in leads.columns]).join(values)
+
+
 def check(book: Book, today: dt.date) -> list[Problem]:
     """Every problem in the book, each naming sheet, row and column."""
     raw = {sheet: book.read(sheet) for sheet in s.SHEETS}
@@ -96,7 +101,7 @@ def refresh(
         plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
     if write:
         book.apply(plan)
-    leads = frames.leads.drop(columns=list(columns)).join(new)
+    leads = with_values(frames.leads, new)
     return Refreshed(plan, leads, orphan_touches(frames.leads, frames.touches))
 
 
@@ -116,7 +121,7 @@ def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
     frames = read_frames(book)
     values = evaluate(frames, today)
-    leads = frames.leads.drop(columns=[c for c in values.columns if c in frames.leads.columns]).join(values)
+    leads = with_values(frames.leads, values)
     op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)
     if write:
         book.apply(Plan([op]))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
 from leadbook.core.plan import Plan
@@ -60,3 +62,19 @@ def frame_from_rows(sheet: str, rows: list[list[object]]) -> tuple[pd.DataFrame,
         frame = frame.mask(frame.eq(""), None)
         frame = frame.loc[frame.notna().any(axis=1)]
     return frame, positions
+
+
+def plain_value(value: object) -> object:
+    """A cell value as plain Python: None for blanks and NaN, int/float/bool, naive datetime."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        stamp = pd.Timestamp(value)
+        return (stamp.tz_localize(None) if stamp.tzinfo else stamp).to_pydatetime()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from leadbook.book.base import frame_from_rows, header_row
+from leadbook.book.base import frame_from_rows, header_row, plain_value
 from leadbook.core.plan import AppendRows, Block, Chart, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -27,21 +25,10 @@ CHART_SIZE = (480, 280)  # width, height in points
 
 
 def excel_value(value: object) -> object:
-    """A value xlwings writes the same way on every engine: no NaN, numpy or pandas types."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp):
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    """A value xlwings writes the same way on every engine: dates as datetime (Excel on a Mac needs it)."""
+    value = plain_value(value)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day)  # Excel on a Mac needs datetime
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.datetime64):
-        return excel_value(pd.Timestamp(value))
+        return dt.datetime(value.year, value.month, value.day)
     return value
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from copy import copy
 
-import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from leadbook.book.base import header_row
+from leadbook.book.base import header_row, plain_value
 from leadbook.core import schema as s
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -99,18 +97,10 @@ def add_columns(ws: Worksheet, names: list[str]) -> dict[str, int]:
 
 
 def excel_value(value: object) -> object:
-    """A value openpyxl writes as Excel would store it (no NaN, no numpy or pandas types)."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        stamp = pd.Timestamp(value)
-        return stamp.date() if stamp == stamp.normalize() else stamp.to_pydatetime()
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
+    """A value openpyxl writes as Excel would store it: a midnight datetime as a date (date format)."""
+    value = plain_value(value)
+    if isinstance(value, dt.datetime) and value == dt.datetime.combine(value.date(), dt.time()):
+        return value.date()
     return value
 
 
