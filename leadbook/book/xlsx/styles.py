@@ -38,6 +38,13 @@ def _unescape(text: str) -> str:
     )
 
 
+def _key(element: bytes) -> tuple:
+    """An element compared by its attributes (in any order) and its content."""
+    opening, _, rest = element.partition(b">")
+    attrs = tuple(sorted(re.findall(rb"""(\S+?)=["']([^"']*)["']""", opening)))
+    return attrs, rest.lstrip(b"/")
+
+
 def _container(xml: bytes, name: str) -> re.Match[bytes] | None:
     return re.search(rb"<(?:\w+:)?" + name.encode() + rb"\b([^>]*?)(/?)>", xml)
 
@@ -117,8 +124,9 @@ class Styles:
     def add_xf(self, xf: bytes) -> int:
         """The index of an identical cellXfs entry, appending `xf` when there is none."""
         xfs = self.cell_xfs()
-        if xf in xfs:
-            return xfs.index(xf)
+        keys = [_key(x) for x in xfs]
+        if _key(xf) in keys:
+            return keys.index(_key(xf))
         self._append("cellXfs", xf, len(xfs) + 1)
         return len(xfs)
 
