@@ -67,13 +67,24 @@ class FileBook:
         if not plan:
             return None
         refuse_if_open(self.path)
-        refuse_unkept(self.path)
-        wb = load(self.path)
-        apply_to_workbook(wb, plan)
-        backup = safe_write(self.path, wb.save)
+        if all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
+            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
+        else:
+            refuse_unkept(self.path)
+            wb = load(self.path)
+            apply_to_workbook(wb, plan)
+            backup = safe_write(self.path, wb.save)
         self._frames.clear()
         self._reader = python_calamine.CalamineWorkbook.from_path(str(self.path))
         return backup
+
+
+def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> None:
+    """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
+    from leadbook.book.summary_sheet import replace_in_parts
+    from leadbook.book.xlsx.graft import edit
+
+    edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
 
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from leadbook.book.sheets import DATE_FORMAT, excel_value
+from leadbook.book.xlsx import graft
 from leadbook.core.plan import Block, Chart, ReplaceSheet
 
 HEADING_FONT = Font(bold=True, size=14)
@@ -39,6 +40,12 @@ def scratch_workbook(op: ReplaceSheet, name: str | None = None) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def replace_in_parts(parts: graft.Parts, op: ReplaceSheet) -> None:
+    """Rebuild the sheet in a book's package: its old parts go, the rendered ones take its place."""
+    name = graft.sheet_name(parts, op.sheet) or op.sheet
+    graft.replace_sheet(parts, scratch_workbook(op, name))
 
 
 def replace_sheet(wb: Workbook, op: ReplaceSheet) -> None:

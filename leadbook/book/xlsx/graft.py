@@ -15,7 +15,8 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Protocol
 
 from lxml import etree
@@ -71,6 +72,19 @@ class MemoryParts:
 
     def remove(self, name: str) -> None:
         self.members.pop(name, None)
+
+    def save(self, path: Path) -> None:
+        """Write the members as a zip (deflated; the order kept, new members last)."""
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            for name, data in self.members.items():
+                z.writestr(name, data)
+
+
+def edit(source: Path, target: Path, change: Callable[[Parts], None]) -> None:
+    """Write `target` as `source` with `change` applied to its parts (until the Package lands)."""
+    parts = MemoryParts.from_zip(Path(source).read_bytes())
+    change(parts)
+    parts.save(target)
 
 
 def q(tag: str, ns: str = MAIN) -> str:
