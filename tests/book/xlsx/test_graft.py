@@ -303,3 +303,89 @@ def test_shared_strings_of_the_scratch_become_inline_and_styles_are_mapped(book)
     assert ws["A1"].value == "bold & <red>" and ws["A1"].font.b and ws["A1"].font.color.rgb.endswith("FF0000")
     assert ws["A2"].number_format == "0.000%"
     assert ws.column_dimensions["B"].width > 19
+
+
+def with_calc_chain(path: Path, sheets: list[str]) -> None:
+    """Add a calcChain listing A1 of each named sheet (openpyxl writes none)."""
+    parts = members(path)
+    ids = {s.get("name"): s.get("sheetId") for s in parse(parts["xl/workbook.xml"]).iter(q("sheet"))}
+    cells = "".join(f'<c r="A1" i="{ids[n]}"/><c r="A2"/>' for n in sheets)
+    parts["xl/calcChain.xml"] = f'<calcChain xmlns="{graft.MAIN}">{cells}</calcChain>'.encode()
+    rel = f'<Relationship Id="rId99" Type="{graft.CALC_CHAIN}" Target="calcChain.xml"/>'
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", rel.encode() + b"</Relationships>"
+    )
+    override = '<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"/>'
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", override.encode() + b"</Types>"
+    )
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_calc_chain_entries_of_the_replaced_sheet_go(tmp_path):
+    path = openpyxl_book(tmp_path / "c.xlsx")
+    with_calc_chain(path, ["Summary", "Notes"])
+    notes = next(
+        s.get("sheetId")
+        for s in parse(members(path)["xl/workbook.xml"]).iter(q("sheet"))
+        if s.get("name") == "Notes"
+    )
+    edit(path, lambda p: graft.replace_sheet(p, scratch_workbook(summary())))
+    chain = parse(members(path)["xl/calcChain.xml"])
+    assert [(c.get("r"), c.get("i")) for c in chain] == [("A1", notes), ("A2", notes)]
+
+
+def test_a_calc_chain_left_empty_is_dropped_with_its_rel_and_override(tmp_path):
+    path = openpyxl_book(tmp_path / "c.xlsx")
+    with_calc_chain(path, ["Summary"])
+    parts = edit(path, lambda p: graft.replace_sheet(p, scratch_workbook(summary())))
+    assert "xl/calcChain.xml" not in parts.names()
+    assert b"calcChain" not in parts.read("xl/_rels/workbook.xml.rels")
+    assert b"calcChain" not in parts.read("[Content_Types].xml")
+    assert orphans(parts) == set()
+
+
+def test_self_closing_number_formats_are_expanded_and_codes_reused():
+    from leadbook.book.xlsx.stylemerge import StyleMerge
+
+    book = openpyxl.Workbook()
+    out = io.BytesIO()
+    book.save(out)
+    book_styles = MemoryParts.from_zip(out.getvalue()).read("xl/styles.xml")
+    assert b'<numFmts count="0"/>' in book_styles
+    scratch = MemoryParts.from_zip(scratch_workbook(summary())).read("xl/styles.xml")
+    merge = StyleMerge(book_styles, scratch)
+    codes = {}
+    for i, xf in enumerate(parse(scratch).find(q("cellXfs"))):
+        codes[merge.xf(i)] = xf.get("numFmtId")
+    merged = parse(merge.result())
+    formats = {f.get("formatCode"): int(f.get("numFmtId")) for f in merged.iter(q("numFmt"))}
+    assert formats == {"0.0%": 164, "#,##0.0": 165} and merged.find(q("numFmts")).get("count") == "2"
+    assert len(merged.find(q("cellXfs"))) == int(merged.find(q("cellXfs")).get("count"))
+    again = StyleMerge(merge.result(), scratch)
+    assert [again.xf(i) for i in range(len(parse(scratch).find(q("cellXfs"))))] == sorted(codes)
+    assert again.result() is None
+
+
+def test_a_format_code_the_book_has_is_reused_under_its_id():
+    from leadbook.book.xlsx.stylemerge import StyleMerge
+
+    out = io.BytesIO()
+    openpyxl.Workbook().save(out)
+    styles = MemoryParts.from_zip(out.getvalue()).read("xl/styles.xml")
+    styles = styles.replace(
+        b'<numFmts count="0"/>', b'<numFmts count="1"><numFmt numFmtId="170" formatCode="0.0%"/></numFmts>'
+    )
+    scratch = MemoryParts.from_zip(scratch_workbook(summary())).read("xl/styles.xml")
+    merge = StyleMerge(styles, scratch)
+    percent = next(i for i, xf in enumerate(parse(scratch).find(q("cellXfs"))) if xf.get("numFmtId") == "164")
+    index = merge.xf(percent)
+    for i in range(len(parse(scratch).find(q("cellXfs")))):
+        merge.xf(i)
+    assert parse(merge.result()).find(q("cellXfs"))[index].get("numFmtId") == "170"
+    assert {f.get("formatCode"): f.get("numFmtId") for f in parse(merge.result()).iter(q("numFmt"))} == {
+        "0.0%": "170",
+        "#,##0.0": "171",
+    }
