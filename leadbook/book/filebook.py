@@ -63,6 +63,8 @@ class FileBook:
         refuse_if_open(self.path)
         if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
             backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan))
+        elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
+            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
         else:
             refuse_unkept(self.path)
             wb = load(self.path)
@@ -84,6 +86,14 @@ def write_cells(source: Path, target: Path, plan: Plan) -> None:
         parts.save(target)
     finally:
         parts.close()
+
+
+def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> None:
+    """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
+    from leadbook.book.summary_sheet import replace_in_parts
+    from leadbook.book.xlsx.graft import edit
+
+    edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
 
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:
