@@ -72,13 +72,13 @@ def _from_parts(parts: pd.DataFrame, order: str) -> pd.Series:
     day, month = (parts["a"], parts["b"]) if order == DAY else (parts["b"], parts["a"])
     year = parts["y"].astype(int)
     year = year.where(year >= 100, np.where(year < 70, 2000 + year, 1900 + year))
-    hour = parts["h"].fillna(0).astype(int)
+    hour = parts["h"].fillna("0").astype(int)
     pm = parts["p"].fillna("").str.lower()
     hour = hour.where(pm.ne("pm") | hour.eq(12), hour + 12).where(pm.ne("am") | hour.ne(12), 0)
     return pd.to_datetime(
         pd.DataFrame({
             "year": year, "month": month.astype(int), "day": day.astype(int), "hour": hour,
-            "minute": parts["mi"].fillna(0).astype(int), "second": parts["s"].fillna(0).astype(int),
+            "minute": parts["mi"].fillna("0").astype(int), "second": parts["s"].fillna("0").astype(int),
         }),
         errors="coerce",
     )  # fmt: skip

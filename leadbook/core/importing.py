@@ -172,7 +172,8 @@ def as_text(values: pd.Series) -> pd.Series:
 
 def _mapped(values: pd.Series, table: dict[str, str], choices: tuple[str, ...]) -> pd.Series:
     lookup = {**table, **{s.header_key(c): c for c in choices}}
-    return values.map(lambda v: None if v is None else lookup.get(s.header_key(v))).astype(object)
+    out = values.map(lambda v: None if v is None else lookup.get(s.header_key(v))).astype(object)
+    return out.where(out.notna(), None)
 
 
 def _flag(values: pd.Series) -> pd.Series:

@@ -172,3 +172,57 @@ def log_touch(book: xw.Book | None = None) -> None:
         sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
 
     run(book, action)
+
+
+# ---------------------------------------------------------------- Import (issue 14)
+INBOX_SHEET = "Inbox"
+INBOX_REPORT = "Leadbook import"
+
+
+def inbox_report(imported: services.Imported) -> pd.Series:
+    """One line per Inbox row: what became of it (new L00123, merged into L00007...)."""
+    lead = imported.lead_of.reindex(imported.status.index).fillna("").astype(str)
+    words = {"new": "new ", "merged": "merged into ", "duplicate": "duplicate of "}
+    text = imported.status.map(lambda st: words.get(st, st + " ")) + lead
+    skipped = imported.status.eq("skipped")
+    text[skipped] = "skipped: no name, email, phone or ID"
+    for row, group in imported.conflicts.groupby("File row"):
+        kept = "; ".join(
+            f"kept {c} {k!s} (Inbox: {v!s})"
+            for c, k, v in group[["Column", "Kept", "File value"]].itertuples(index=False)
+        )
+        text[row] = f"{text[row]}; {kept}"
+    return text
+
+
+def import_inbox(book: xw.Book | None = None) -> None:
+    """Import the rows pasted into the Inbox sheet into Leads (same rules as `leadbook import`)."""
+    from leadbook.book.base import header_row
+    from leadbook.book.importfile import frame_of_rows
+
+    def action(live: LiveBook) -> str:
+        rows = live.rows(INBOX_SHEET)
+        if not rows or not any(any(v is not None for v in row) for row in rows):
+            raise LeadbookError(
+                f"paste the rows to import into a sheet named {INBOX_SHEET} (any headers), then click Import"
+            )
+        top = header_row(rows)
+        headers = [str(h).strip() if h is not None else "" for h in rows[top]]
+        report_at = headers.index(INBOX_REPORT) + 1 if INBOX_REPORT in headers else None
+        raw = frame_of_rows(rows)
+        raw = raw.drop(columns=[INBOX_REPORT], errors="ignore")
+        raw = raw.loc[raw.notna().any(axis=1)]
+        now = dt.datetime.now().replace(microsecond=0)
+        imported = services.import_rows(live, raw, f"the {INBOX_SHEET} sheet", now.date(), now, who())
+        report = inbox_report(imported)
+        column = report_at or len(headers) + 1
+        last = int(raw.index.max())
+        block = [[INBOX_REPORT]] + [[report.get(r, "")] for r in range(top + 2, last + 1)]
+        live.sheet(INBOX_SHEET).range((top + 1, column)).value = block
+        counts = ", ".join(f"{n} {k}" for k, n in imported.counts().items())
+        conflicts = (
+            f"; {len(imported.conflicts)} conflicting value(s) kept" if len(imported.conflicts) else ""
+        )
+        return f"Imported the {INBOX_SHEET} sheet: {counts}{conflicts}. See the {INBOX_REPORT} column."
+
+    run(book, action)

@@ -53,3 +53,9 @@ def log_touch(book: xw.Book):
 def check(book: xw.Book):
     """List every problem in the workbook on the Check sheet."""
     macros.check(book)
+
+
+@script
+def import_inbox(book: xw.Book):
+    """Import the rows pasted into the Inbox sheet into Leads, without duplicates."""
+    macros.import_inbox(book)
