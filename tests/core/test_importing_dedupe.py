@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 from factories import TODAY
 from fakes import MemoryBook
 from hypothesis import given, settings
