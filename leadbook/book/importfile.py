@@ -86,6 +86,8 @@ def read_csv(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return pd.DataFrame()
     delimiter = delimiter_of(text[:65536])
     head = list(csv.reader(io.StringIO(text[:65536]), delimiter=delimiter))[:20]
     top = header_row(head)

@@ -68,6 +68,7 @@ PLACEHOLDERS = frozenset(
     ("select", "-select-", "--select--", "select one", "please select", "n/a", "na", "#n/a", "-", "--",
      "---", "null", "none", "(none)", "nil", "nan", "not provided", "not available", "undefined")
 )  # fmt: skip
+NAME_WORDS = frozenset(("null", "none", "nil", "na"))  # real surnames (Mr Null): kept in name columns
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")  # Excel cannot hold these
 
 # Export values for the Source list (Salesforce, HubSpot, Zoho picklists), after header_key.
@@ -152,7 +153,10 @@ def clean_text(frame: pd.DataFrame) -> pd.DataFrame:
         if not text.any():
             continue
         cleaned = values[text].str.replace(CONTROL, "", regex=True).str.strip()
-        blank = cleaned.eq("") | cleaned.str.lower().isin(PLACEHOLDERS)
+        placeholders = (
+            PLACEHOLDERS - NAME_WORDS if column in (s.NAME, FIRST_NAME, LAST_NAME) else PLACEHOLDERS
+        )
+        blank = cleaned.eq("") | cleaned.str.lower().isin(placeholders)
         out.loc[text, column] = cleaned.where(~blank, None).astype(object)
     return out.where(out.notna(), None)
 

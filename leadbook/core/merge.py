@@ -122,6 +122,10 @@ def _stack(leads: pd.DataFrame, rows: pd.DataFrame, options: ImportOptions) -> p
 
 def merge_leads(rows: pd.DataFrame, leads: pd.DataFrame, options: ImportOptions, today: dt.date) -> LeadMerge:
     """Decide the import of cleaned file rows (index = file row) into the book's Leads."""
+    if s.LEAD_ID in rows.columns:  # the file's own ID: a Lead ID only if it fits (decided below)
+        rows = rows.rename(columns={IMPORT_ID: f"{IMPORT_ID} (import)"}).rename(
+            columns={s.LEAD_ID: IMPORT_ID}
+        )
     has_id = rows.reindex(columns=list(IDENTIFYING)).notna().any(axis=1)
     skipped, rows = rows.index[~has_id], rows.loc[has_id]
     nodes = _stack(leads, rows, options)
