@@ -326,7 +326,8 @@ def _import_one(book: FileBook, path: Path, options, touches: bool, dry_run: boo
         result = run()
     result.seconds["read"] = read
     console.print(
-        f"{path.name}: {len(raw):,} rows; read {read:.1f} s, matched {result.seconds['match']:.1f} s, "
+        f"{path.name}: {len(raw):,} rows; read the file {read:.1f} s, the book "
+        f"{result.seconds['read book']:.1f} s, matched {result.seconds['match']:.1f} s, "
         f"wrote {result.seconds['write']:.1f} s"
     )
     return result

@@ -16,7 +16,7 @@ from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
 from leadbook.core.clean import clean
-from leadbook.core.importing import ImportOptions, import_frame
+from leadbook.core.importing import ImportOptions, as_text, import_frame
 from leadbook.core.merge import merge_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
@@ -163,17 +163,18 @@ def import_rows(
 ) -> Imported:
     """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row."""
     started = time.perf_counter()
-    frames = read_frames(book)
-    opts = _import_options(options or ImportOptions(), frames.settings)
+    leads, touches_frame, settings = _import_frames(book, touches)
+    opts = _import_options(options or ImportOptions(), settings)
+    read = time.perf_counter()
     sheet = s.TOUCHES if touches else s.LEADS
     rows, mapping, problems = import_frame(sheet, raw, opts)
     plan, conflicts, notes = Plan(), pd.DataFrame(), []
     if touches:
-        result = match_touches(rows, frames.leads, frames.touches, opts)
+        result = match_touches(rows, leads, touches_frame, opts)
         plan.add(AppendRows(s.TOUCHES, result.new))
         reasons = result.reasons
     else:
-        result = merge_leads(rows, frames.leads, opts, today)
+        result = merge_leads(rows, leads, opts, today)
         plan.add(AppendRows(s.LEADS, result.new))
         for column, values in result.fills.items():
             plan.add(SetCells(s.LEADS, values.to_frame(column)))
@@ -181,7 +182,7 @@ def import_rows(
     decided = time.perf_counter()
     imported = Imported(
         plan, mapping, result.status, result.lead_of, conflicts, problems, notes, reasons,
-        {"match": decided - started},
+        {"read book": read - started, "match": decided - read},
     )  # fmt: skip
     if plan:
         summary = ", ".join(f"{n} {k}" for k, n in imported.counts().items())
@@ -195,6 +196,23 @@ def import_rows(
         book.apply(plan)
     imported.seconds["write"] = time.perf_counter() - decided
     return imported
+
+
+def _import_frames(book: Book, touches: bool) -> tuple[pd.DataFrame, pd.DataFrame | None, Settings]:
+    """Leads (and Touches for a call log) and Settings: only the sheets an import needs."""
+    needed = (s.LEADS, s.TOUCHES) if touches else (s.LEADS,)
+    frames = []
+    for sheet in needed:
+        raw = book.read(sheet)
+        if raw is None:
+            raise LeadbookError("sheet is missing; run `leadbook adopt` on the workbook to add it", sheet)
+        if s.LEAD_ID not in raw.columns and len(raw.columns):
+            raise LeadbookError("the header row has no Lead ID column", sheet, 1, s.LEAD_ID)
+        frame = raw.reindex(columns=list(dict.fromkeys([*s.COLUMNS[sheet], *raw.columns])))
+        frame[s.LEAD_ID] = as_text(frame[s.LEAD_ID])  # cells as read: an import compares, it does not score
+        frames.append(frame)
+    leads = frames[0][frames[0][s.LEAD_ID].notna()]
+    return leads, frames[1] if touches else None, settings_or_raise(book.read(s.SETTINGS))
 
 
 def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions:

@@ -25,6 +25,19 @@ LEGAL = (
 FUZZY_CHUNK = 2_000  # names compared per call, so one huge company block never builds a huge matrix
 
 
+def _on_unique(key):
+    """Compute a key once per distinct value (names and companies repeat a lot in a book)."""
+
+    def run(values: pd.Series, *args) -> pd.Series:
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        keys = key(pd.Series(uniques, dtype=object), *args).to_numpy(dtype=object)
+        out = np.where(codes >= 0, keys[np.maximum(codes, 0)] if len(keys) else None, None)
+        return pd.Series(out, index=values.index, dtype=object)
+
+    run.__doc__, run.__name__ = key.__doc__, key.__name__
+    return run
+
+
 def _folded(values: pd.Series) -> pd.Series:
     """Lower-case ASCII text ('García' -> 'garcia'), punctuation as spaces, as pandas strings."""
     text = values.astype("string").str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
@@ -36,12 +49,14 @@ def _blank_none(values: pd.Series) -> pd.Series:
     return out.where(out.notna() & out.ne(""), None)
 
 
+@_on_unique
 def email_key(values: pd.Series) -> pd.Series:
     """'mailto: John.Smith@ACME.com ' -> 'john.smith@acme.com'; None when there is no address."""
     text = values.astype("string").str.lower().str.replace(r"\s+", "", regex=True)
     return _blank_none(text.str.extract(r"([^<>\"':;,()\[\]]+@[^<>\"':;,()\[\]]+\.[a-z0-9-]+)", expand=False))
 
 
+@_on_unique
 def phone_key(values: pd.Series, country: str | None) -> pd.Series:
     """One international form (E.164, '+442071234567'); numbers without a country code use `country`."""
     text = values.astype("string").str.strip()
@@ -72,6 +87,7 @@ def _parse_phone(text: str, country: str | None) -> str | None:
     return digits if len(digits) >= 7 else None  # a number we cannot place still matches itself
 
 
+@_on_unique
 def name_key(values: pd.Series) -> pd.Series:
     """'Smith, Dr. John' and 'john  smith' -> 'john smith' (accents, order, titles ignored)."""
     text = _folded(values).str.replace("@", " ").str.replace(HONORIFICS, " ", regex=True)
@@ -80,6 +96,7 @@ def name_key(values: pd.Series) -> pd.Series:
     return _blank_none(joined)
 
 
+@_on_unique
 def company_key(values: pd.Series) -> pd.Series:
     """'ACME Ltd.' and 'Acme Limited' -> 'acme' (legal forms and punctuation ignored)."""
     text = _folded(values).str.replace("@", " ").str.replace("&", " ").str.replace(LEGAL, " ", regex=True)

@@ -232,6 +232,8 @@ def _lead_of(nodes, leads, new, lead_node, in_book, file_rows) -> pd.Series:
 
 def _conflicts(stacked, group, chosen, leads, lead_of, options, columns) -> pd.DataFrame:
     out = []
+    shared = group.duplicated(keep=False).to_numpy()  # a group of one has nothing to disagree with
+    stacked, group, chosen = stacked[shared], group[shared], chosen[shared]
     file_row = chosen["where"].where(chosen["file"], None)
     for column in columns:
         if column in (IMPORT_ID, s.CREATED):
