@@ -93,7 +93,9 @@ def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd
         if column is None or column in parts:
             continue  # a Settings row for a column this sheet lacks scores nothing
         values = leads[column]
-        words = name.lower() + " " + values.astype(object).where(~_blank(values), "blank").astype(str)
+        words = (
+            name.lower() + " " + values.astype(object).where(~_blank(values), "blank").astype(str).str.lower()
+        )
         parts[column] = (value_points(values, table), words)
     return parts
 
