@@ -239,13 +239,17 @@ def calibrate(
     ),
     today: dt.datetime | None = TodayOpt,
     owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    write: bool = typer.Option(
+        True, "--write/--no-write", help="Rebuild the Calibration sheet (default) or only print."
+    ),
 ) -> None:
     """Learn the points from won/lost history, test them on the newest leads; rebuilds the Calibration sheet."""
     if target not in ("won", "qualified"):
         raise typer.BadParameter("use won or qualified", param_hint="--target")
     result, plan = services.calibrate(
-        FileBook(book), _today(today), target, tuple(include), apply, owner or getpass.getuser()
-    )
+        FileBook(book), _today(today), target, tuple(include), apply, owner or getpass.getuser(),
+        write=write or apply,
+    )  # fmt: skip
     sheet = plan.ops[0]
     console.print(f"[bold]{sheet.heading}[/]")
     for line in result.messages:
@@ -264,7 +268,7 @@ def calibrate(
         console.print(
             f"Wrote the proposed points into the Settings of {book}; the previous ones are in the Log."
         )
-    else:
+    elif write:
         console.print(
             f"Rebuilt the Calibration sheet of {book}. Run with --apply to use the proposed points."
         )
