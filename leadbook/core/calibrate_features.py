@@ -101,20 +101,26 @@ def _outcomes(leads: pd.DataFrame, prospects: pd.DataFrame, target: str) -> tupl
     return won | lost, won
 
 
+def _dates(ids: pd.Series, by_id: pd.Series) -> pd.Series:
+    """The date `by_id` gives each Lead ID (NaT where none), aligned with `ids`."""
+    found = pd.to_datetime(by_id, errors="coerce").reindex(ids.to_numpy())
+    return pd.Series(found.to_numpy(), index=ids.index, dtype="datetime64[ns]")
+
+
 def _decision_dates(
     leads: pd.DataFrame, prospects: pd.DataFrame, log: pd.DataFrame | None, today
 ) -> pd.Series:
     """When each lead was decided: Qualified on, else Closed on, else its Log 'Disqualified' row."""
     rows = first_rows(prospects)
     firsts = prospects.loc[rows.to_numpy()].set_axis(rows.index)
-    decided = leads[s.LEAD_ID].map(firsts[s.QUALIFIED_ON]).astype("datetime64[ns]")
+    ids = leads[s.LEAD_ID]
+    decided = _dates(ids, firsts[s.QUALIFIED_ON])
     decided = decided.fillna(pd.to_datetime(leads[s.QUALIFIED_ON], errors="coerce"))
-    decided = decided.fillna(leads[s.LEAD_ID].map(firsts[s.CLOSED_ON]).astype("datetime64[ns]"))
+    decided = decided.fillna(_dates(ids, firsts[s.CLOSED_ON]))
     if log is not None and {s.ACTION, s.WHEN, s.LEAD_ID} <= set(log.columns):
         out = log[log[s.ACTION].astype(str).str.startswith(DISQUALIFIED)]
         when = pd.to_datetime(out[s.WHEN], errors="coerce").groupby(out[s.LEAD_ID]).min()
-        if len(when):
-            decided = decided.fillna(leads[s.LEAD_ID].map(when))
+        decided = decided.fillna(_dates(ids, when))
     created = pd.to_datetime(leads[s.CREATED], errors="coerce")
     lag = (decided - created).dt.days.median()
     lag = DEFAULT_LAG_DAYS if pd.isna(lag) else lag
@@ -125,7 +131,8 @@ def _decision_dates(
 def _engagement_at(leads: pd.DataFrame, touches: pd.DataFrame, decided: pd.Series, settings: Settings):
     """Decayed inbound and two-way touch counts per lead, counting touches up to its decision date."""
     known = known_touches(leads, touches)
-    when = known[s.LEAD_ID].map(pd.Series(decided.to_numpy(), index=leads[s.LEAD_ID].to_numpy()))
+    by_id = pd.Series(decided.to_numpy(), index=leads[s.LEAD_ID].to_numpy())
+    when = _dates(known[s.LEAD_ID], by_id[~by_id.index.duplicated()])
     before = known[s.DATE] <= when
     known, when = known.loc[before], when.loc[before]
     decay = np.power(0.5, (when - known[s.DATE]).dt.days.clip(lower=0) / settings.half_life_days)

@@ -172,3 +172,17 @@ def log_touch(book: xw.Book | None = None) -> None:
         sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
 
     run(book, action)
+
+
+def calibrate(book: xw.Book | None = None) -> None:
+    """Learn the points from won/lost history and rebuild the Calibration sheet (Settings untouched).
+
+    Writing the card into Settings stays a deliberate step: `leadbook calibrate --apply`, or typing
+    the proposed values from the Calibration sheet into Settings.
+    """
+
+    def action(live: LiveBook) -> str:
+        result, _ = services.calibrate(live, dt.date.today(), who=who())
+        return "\n".join([*result.messages[:2], "See the Calibration sheet."])
+
+    run(book, action)

@@ -31,3 +31,7 @@ End Sub
 Sub LeadbookCheck(control As Object)
     RunPython "import leadbook.excel.macros as m; m.check()"
 End Sub
+
+Sub LeadbookCalibrate(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.calibrate()"
+End Sub

@@ -53,3 +53,9 @@ def log_touch(book: xw.Book):
 def check(book: xw.Book):
     """List every problem in the workbook on the Check sheet."""
     macros.check(book)
+
+
+@script
+def calibrate(book: xw.Book):
+    """Learn the points from won/lost leads and show them on the Calibration sheet."""
+    macros.calibrate(book)
