@@ -49,6 +49,7 @@ NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "summary": {**_RULES, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
     "check": dict.fromkeys(s.SHEETS, ALL),
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
+    "calibrate": {s.LEADS: ALL, s.PROSPECTS: ALL, s.TOUCHES: ALL, s.LOG: ALL, s.SETTINGS: ALL},
 }
 
 
@@ -246,3 +247,32 @@ def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions
         country=options.country or settings.import_country,
         threshold=settings.import_threshold if options.threshold is None else options.threshold,
     )
+
+
+def calibrate(
+    book: Book,
+    today: dt.date,
+    target: str = "won",
+    include: tuple[str, ...] = (),
+    apply: bool = False,
+    who: str = "leadbook calibrate",
+    now: dt.datetime | None = None,
+    write: bool = True,
+):
+    """Learn the points card from closed leads, rebuild the Calibration sheet, and with `apply` use it."""
+    from leadbook.core.calibrate import calibrate as learn
+    from leadbook.core.calibrate_words import calibration_sheet, settings_plan
+
+    frames = read_frames(book)
+    log = book.read(s.LOG)
+    log = clean(s.LOG, log)[0] if log is not None else None
+    result = learn(
+        frames.leads, frames.prospects, frames.touches, log, frames.settings, today, target, include
+    )
+    plan = Plan([calibration_sheet(result, frames.settings, today)])
+    if apply and result.proposed is not None:
+        stamp = now or dt.datetime.now().replace(microsecond=0)
+        plan.ops += settings_plan(book.read(s.SETTINGS), result, frames.settings, who, stamp).ops
+    if write:
+        book.apply(plan)
+    return result, plan
