@@ -9,6 +9,7 @@ stays flat whatever the sheet's size, and a pass without edits gives back the sa
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -27,6 +28,7 @@ _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([^"']+)["']""")
 _ROW_R = re.compile(r"""\sr=["'](\d+)["']""")
 _ATTR = r"""\s{}=["']([^"']*)["']"""
 _DROP_ATTRS = re.compile(r"""\s(?:t|cm|vm|s)=["'][^"']*["']""")
+_CELL_REF = re.compile(r"""\sr=["']([A-Z]+)(\d+)["']""")
 _SI = re.compile(rb"""\ssi=["'](\d+)["']""")
 
 
@@ -284,6 +286,9 @@ class SheetPatch:
         opening = self._row_open.match(row)
         attrs = opening[1] or ""
         inner = "" if opening[2] else row[opening.end() : -len(f"</{p}row>")]
+        direct = None if self._broken else self._direct(inner, r)
+        if direct is not None:
+            return f"<{p}row{attrs}>{direct}</{p}row>".encode()
         row_style = _attr(attrs, "s") if _attr(attrs, "customFormat") in ("1", "true") else None
         edits, seen = self.edits[r], {}
         todo = sorted(edits)
@@ -306,9 +311,34 @@ class SheetPatch:
         out.append(inner[max(pos, last_end) :])
         return f"<{p}row{attrs}>{''.join(out)}</{p}row>".encode()
 
+    def _direct(self, inner: str, r: int) -> str | None:
+        """The row's cells with every edit replacing a cell found by its reference; None if one is missing.
+
+        The common case (refresh rewriting cells it wrote before) needs no parse of the other cells.
+        """
+        edits = self.edits[r]
+        found = []
+        for col, cell in edits.items():
+            if cell is not None and (cell.style_from is not None or cell.style is not None):
+                return None
+            at = inner.find(f' r="{column_letter(col)}{r}"')
+            start = inner.rfind("<", 0, at) if at != -1 else -1
+            m = self._cell.match(inner, start) if start != -1 else None
+            if m is None or m[1] is None or m.end(1) < at:
+                return None
+            found.append((m.start(), m, col))
+        found.sort(key=lambda item: item[0])
+        out, pos = [], 0
+        for start, m, col in found:
+            out += [inner[pos:start], self._replace(m, col, r, edits[col], {})]
+            pos = m.end()
+        out.append(inner[pos:])
+        text = "".join(out)
+        self._check_dependents(text.encode())  # a master overwritten here may have dependents beside it
+        return text
+
     def _cell_column(self, attrs: str, r: int, last_col: int) -> int:
-        ref = _attr(attrs, "r")
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref or "")
+        m = _CELL_REF.search(attrs)
         if m is None or int(m[2]) != r:
             raise _refuse(
                 self.sheet,
@@ -387,8 +417,13 @@ class SheetPatch:
                 )
 
 
+@functools.cache
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_ATTR.format(re.escape(name)))
+
+
 def _attr(attrs: str, name: str) -> str | None:
-    m = re.search(_ATTR.format(re.escape(name)), attrs)
+    m = _attr_pattern(name).search(attrs)
     return m[1] if m else None
 
 
