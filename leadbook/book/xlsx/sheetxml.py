@@ -225,16 +225,20 @@ class SheetPatch:
         return False
 
     def _grow_dimension(self, head: bytes) -> bytes:
-        filled = [(r, c) for r, cells in self.edits.items() for c, v in cells.items() if v is not None]
         m = re.search(rb"""(<(?:\w+:)?dimension\s[^>]*?ref=["'])([^"']*)(["'])""", head)
-        if not filled or m is None:
+        if not self.edits or m is None:
             return head
         try:
             low_c, low_r, high_c, high_r = parse_ref(m[2].decode())
         except ValueError:
             return head
-        rows, cols = [r for r, _ in filled], [c for _, c in filled]
-        ref = format_ref(min(low_c, *cols), min(low_r, *rows), max(high_c, *cols), max(high_r, *rows))
+        rows = [r for r in self.pending if any(v is not None for v in self.edits[r].values())]
+        if not rows:
+            return head
+        cols = {c for r in (rows[0], rows[-1]) for c in self.edits[r]} | {
+            max(cells) for cells in self.edits.values()
+        }
+        ref = format_ref(min(low_c, *cols), min(low_r, rows[0]), max(high_c, *cols), max(high_r, rows[-1]))
         return head[: m.start(2)] + ref.encode() + head[m.end(2) :]
 
     def _patch_tail(self, tail: bytes) -> bytes:
@@ -286,10 +290,10 @@ class SheetPatch:
         opening = self._row_open.match(row)
         attrs = opening[1] or ""
         inner = "" if opening[2] else row[opening.end() : -len(f"</{p}row>")]
-        direct = None if self._broken else self._direct(inner, r)
+        row_style = _attr(attrs, "s") if _attr(attrs, "customFormat") in ("1", "true") else None
+        direct = None if self._broken else self._direct(inner, r, row_style)
         if direct is not None:
             return f"<{p}row{attrs}>{direct}</{p}row>".encode()
-        row_style = _attr(attrs, "s") if _attr(attrs, "customFormat") in ("1", "true") else None
         edits, seen = self.edits[r], {}
         todo = sorted(edits)
         out, pos, last_end, i, last_col = [], 0, 0, 0, 0
@@ -311,31 +315,67 @@ class SheetPatch:
         out.append(inner[max(pos, last_end) :])
         return f"<{p}row{attrs}>{''.join(out)}</{p}row>".encode()
 
-    def _direct(self, inner: str, r: int) -> str | None:
-        """The row's cells with every edit replacing a cell found by its reference; None if one is missing.
+    def _direct(self, inner: str, r: int, row_style: str | None) -> str | None:
+        """The row with its edits, each cell found by its reference; None when the row needs a full parse.
 
-        The common case (refresh rewriting cells it wrote before) needs no parse of the other cells.
+        Owned cells are found with `str.find`, a new cell goes before the next existing one (or last),
+        so the row's other cells are never parsed.
         """
         edits = self.edits[r]
-        found = []
-        for col, cell in edits.items():
+        last = self._last_cell(inner, r)
+        if last is None:
+            return None
+        last_col, last_end = last
+        pieces = []
+        for col in sorted(edits):
+            cell = edits[col]
             if cell is not None and (cell.style_from is not None or cell.style is not None):
                 return None
-            at = inner.find(f' r="{column_letter(col)}{r}"')
-            start = inner.rfind("<", 0, at) if at != -1 else -1
-            m = self._cell.match(inner, start) if start != -1 else None
-            if m is None or m[1] is None or m.end(1) < at:
-                return None
-            found.append((m.start(), m, col))
-        found.sort(key=lambda item: item[0])
+            m = self._find_cell(inner, col, r)
+            if m is not None:
+                pieces.append((m.start(), m.end(), self._replace(m, col, r, cell, {})))
+            elif cell is not None:
+                at = last_end if col > last_col else self._insert_at(inner, col, r, last_col)
+                if at is None:
+                    return None
+                pieces.append((at, at, self._fresh(col, r, row_style, {})))
+        if any(start == end for start, end, _ in pieces) and not _in_column_order(inner):
+            return None  # the full parse refuses the row, naming it
+        pieces.sort(key=lambda piece: piece[0])  # stable: new cells at one place stay in column order
         out, pos = [], 0
-        for start, m, col in found:
-            out += [inner[pos:start], self._replace(m, col, r, edits[col], {})]
-            pos = m.end()
+        for start, end, text in pieces:
+            out += [inner[pos:start], text]
+            pos = end
         out.append(inner[pos:])
         text = "".join(out)
         self._check_dependents(text.encode())  # a master overwritten here may have dependents beside it
         return text
+
+    def _find_cell(self, inner: str, col: int, r: int) -> re.Match[str] | None:
+        at = inner.find(f' r="{column_letter(col)}{r}"')
+        if at == -1:
+            return None
+        m = self._cell.match(inner, inner.rfind("<", 0, at))
+        return m if m is not None and m[1] is not None and m.start(1) <= at < m.end(1) else None
+
+    def _last_cell(self, inner: str, r: int) -> tuple[int, int] | None:
+        start = inner.rfind(f"<{self.prefix}c ")
+        if start == -1:
+            return (0, 0) if not inner.strip() else None
+        m = self._cell.match(inner, start)
+        ref = _CELL_REF.search(m[1] or "") if m else None
+        if ref is None or int(ref[2]) != r:
+            return None
+        return column_number(ref[1]), m.end()
+
+    def _insert_at(self, inner: str, col: int, r: int, last_col: int) -> int | None:
+        if last_col - col > 64:
+            return None
+        for later in range(col + 1, last_col + 1):
+            m = self._find_cell(inner, later, r)
+            if m is not None:
+                return m.start()
+        return None
 
     def _cell_column(self, attrs: str, r: int, last_col: int) -> int:
         m = _CELL_REF.search(attrs)
@@ -415,6 +455,12 @@ class SheetPatch:
                     f"(formula group {si.decode()}); in Excel, copy that column and paste it as values "
                     "(or move the formulas out of leadbook's columns), then run again",
                 )
+
+
+def _in_column_order(inner: str) -> bool:
+    """True when the row's cell references ascend (column letters compare by length, then text)."""
+    keys = [(len(letters), letters) for letters, _ in _CELL_REF.findall(inner)]
+    return all(a < b for a, b in zip(keys, keys[1:], strict=False))
 
 
 @functools.cache

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.book.base import header_row
-from leadbook.book.xlsx.cells import Cell, cell_of, escape
+from leadbook.book.xlsx.cells import Cell, column_cells, escape
 from leadbook.book.xlsx.scan import filled_extent, leading_rows, shared_strings
 from leadbook.book.xlsx.sheetxml import Edits, SheetPatch, TailEdit
 from leadbook.book.xlsx.styles import Styles
@@ -130,8 +130,7 @@ def _frame_edits(
     rows = [int(r) for r in frame.index]
     for name in frame.columns:
         col = positions[name]
-        for r, value in zip(rows, frame[name].to_numpy(dtype=object), strict=True):
-            cell = cell_of(value, date1904)
+        for r, cell in zip(rows, column_cells(frame[name], date1904), strict=True):
             if cell is not None or clear:
                 edits.setdefault(r, {})[col] = cell
 
