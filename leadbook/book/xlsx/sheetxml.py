@@ -68,6 +68,7 @@ class SheetPatch:
         self._last_r = 0
         self._broken: set[bytes] = set()  # shared-formula ids whose master was overwritten
         self._template: dict[int, int] = {}
+        self._fresh_styles: dict[tuple[int, str | None, bool], int | None] = {}
         self._col_styles: list[tuple[int, int, int]] = []
 
     # -- the pass --------------------------------------------------------------------------
@@ -163,6 +164,7 @@ class SheetPatch:
                 self._k += 1
             if r == self.template_row:
                 self._template = self._styles_of(seg[m.start() : end].decode())
+                self._fresh_styles.clear()
             if self._k < len(self.pending) and self.pending[self._k] == r:
                 yield seg[emit : m.start()]
                 yield self._patch_row(seg[m.start() : end].decode(), r)
@@ -396,8 +398,16 @@ class SheetPatch:
         cell = self.edits[r][col]
         if cell is None:
             return ""
-        base = int(row_style) if row_style is not None else None
-        return self._render(f"{column_letter(col)}{r}", "", self._new_style(col, base, cell, seen), cell)
+        if cell.style is None and cell.style_from is None:  # the common case: cached per column and kind
+            key = (col, row_style, cell.kind == "d")
+            style = self._fresh_styles.get(key, -1)
+            if style == -1:
+                base = int(row_style) if row_style is not None else None
+                style = self._fresh_styles[key] = self._new_style(col, base, cell, seen)
+        else:
+            base = int(row_style) if row_style is not None else None
+            style = self._new_style(col, base, cell, seen)
+        return self._render(f"{column_letter(col)}{r}", "", style, cell)
 
     def _new_style(self, col: int, base: int | None, cell: Cell, seen: dict[int, int | None]) -> int | None:
         if cell.style is not None:
