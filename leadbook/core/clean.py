@@ -55,7 +55,8 @@ def _date_kind(kind: type) -> str:
 
 def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
     """`rule` applied to every cell, computed once per distinct value where that is the same thing."""
-    values = values.astype(object)
+    if not isinstance(values.dtype, pd.StringDtype):  # pandas text (file reads) is all one type
+        values = values.astype(object)
     if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
         return values.map(rule).astype(dtype) if dtype else values.map(rule)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
