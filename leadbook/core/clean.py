@@ -16,6 +16,7 @@ from leadbook.core import schema as s
 from leadbook.core.problems import Problem
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SERIALS = (-80_000, 100_000)  # 1680 to 2173: a Timestamp holds these; others are not dates
 # Columns whose cells all share one Python type: equal values are equal cells, so a rule can run
 # once per distinct value. Elsewhere 1 == 1.0 == True would merge cells the rules tell apart.
 _ONE_TYPE = {"string", "floating", "integer", "boolean", "empty"}
@@ -30,10 +31,13 @@ def _as_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     kinds = kinds.map({k: _date_kind(k) for k in kinds.unique()})
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     is_date, is_number, is_text = kinds.eq("date"), kinds.eq("number"), kinds.eq("text")
-    if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date].map(pd.Timestamp))
+    if is_date.any():  # a year like 9999 is past what a Timestamp holds: a typo, reported
+        stamps = values[is_date].map(pd.Timestamp)
+        stamps = stamps[stamps.between(pd.Timestamp.min, pd.Timestamp.max)]
+        out[stamps.index] = pd.to_datetime(stamps).astype("datetime64[ns]")
     if is_number.any():  # an Excel serial that reached us without its date format
         serial = pd.to_numeric(values[is_number], errors="coerce")
+        serial = serial.where(serial.between(*SERIALS))
         out[is_number] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
     if is_text.any():  # ISO text is a date Excel did not recognise; anything else is a typo
         text = values[is_text].astype(object)
@@ -76,7 +80,7 @@ def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, 
 
     out = _per_value(values, answer, dtype="object")
     bad = out.eq(_NOT_A_CHOICE)
-    return out.where(~bad, None), bad
+    return out.where(~bad & out.notna(), None), bad
 
 
 def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
