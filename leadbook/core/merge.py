@@ -188,6 +188,8 @@ def _fills(nodes, merged, leads, in_book, lead_node, columns) -> dict[str, pd.Se
         value = merged.loc[book_groups, column].to_numpy(dtype=object)
         current = leads.reindex(columns=[column]).loc[rows, column].to_numpy(dtype=object)
         wanted = pd.notna(value) & pd.isna(current)
+        if column == IMPORT_ID:  # the file's ID is this lead's own Lead ID: nothing to remember
+            wanted &= value != leads.loc[rows, s.LEAD_ID].to_numpy(dtype=object)
         if wanted.any():
             fills[column] = pd.Series(value[wanted], index=pd.Index(rows[wanted], name="row"))
     return fills
