@@ -255,3 +255,9 @@ def test_the_national_fast_path_agrees_with_phonenumbers(number, country):
     if phonenumbers.is_possible_number(parsed):
         expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
         assert phone_key(series(national, national.replace("0", "0 ", 1)), country).tolist() == [expected] * 2
+
+
+def test_import_rows_reports_each_phase_for_a_progress_bar():
+    phases = []
+    services.import_rows(_book(), _raw([{"Name": "Kim Ode"}]), "x.csv", TODAY, NOW, "me", step=phases.append)
+    assert phases == ["reading the workbook", "matching rows to leads", "writing the workbook"]
