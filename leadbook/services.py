@@ -29,6 +29,29 @@ from leadbook.core.touch_import import match_touches
 
 REFRESH_COLUMNS = (s.SCORE, s.GRADE, s.REASONS, s.STATUS, *s.FOLLOW_UP_COLUMNS)
 
+# What each action reads: sheet -> the columns its rules use (ALL = every column, user ones too).
+# A backend may read just these; the answers are the same as from reading everything.
+ALL = None
+RULE_LEAD_COLUMNS = (
+    s.LEAD_ID, s.CREATED, s.SOURCE, s.OWNER, *s.QUESTIONS, s.DO_NOT_CALL, s.DO_NOT_CONTACT,
+    *s.LEAD_OWNED_COLUMNS, s.SCORE_OVERRIDE,
+)  # fmt: skip
+RULE_TOUCH_COLUMNS = (s.DATE, s.LEAD_ID, s.DIRECTION, s.OUTCOME, s.NEXT_DATE)
+_RULES = {
+    s.LEADS: RULE_LEAD_COLUMNS,
+    s.TOUCHES: RULE_TOUCH_COLUMNS,
+    s.PROSPECTS: (s.LEAD_ID,),
+    s.SETTINGS: ALL,
+}
+NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "refresh": _RULES,
+    "highlight": _RULES,
+    "qualify": {**_RULES, s.LEADS: ALL, s.PROSPECTS: ALL},
+    "summary": {**_RULES, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
+    "check": dict.fromkeys(s.SHEETS, ALL),
+    "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
+}
+
 
 @dataclass
 class Frames:
