@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -225,12 +226,18 @@ def import_rows(
     options: ImportOptions | None = None,
     touches: bool = False,
     dry_run: bool = False,
+    step: Callable[[str], None] = lambda _: None,
 ) -> Imported:
-    """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row."""
+    """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row.
+
+    `step` is told each phase as it starts (reading the book, matching, writing), for a progress bar.
+    """
     started = time.perf_counter()
+    step("reading the workbook")
     leads, touches_frame, settings = _import_frames(book, touches)
     opts = _import_options(options or ImportOptions(), settings)
     read = time.perf_counter()
+    step("matching rows to leads")
     sheet = s.TOUCHES if touches else s.LEADS
     rows, mapping, problems = import_frame(sheet, raw, opts)
     plan, conflicts, notes = Plan(), pd.DataFrame(), []
@@ -258,6 +265,7 @@ def import_rows(
         }])  # fmt: skip
         plan.add(AppendRows(s.LOG, log))
     if plan and not dry_run:
+        step("writing the workbook")
         book.apply(plan)
     imported.seconds["write"] = time.perf_counter() - decided
     return imported
