@@ -1,15 +1,15 @@
-"""The file backend: fast reads with python-calamine, safe writes with openpyxl."""
+"""The file backend: fast typed reads (see reader.py), safe writes with openpyxl."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-import python_calamine
 from openpyxl import Workbook, load_workbook
 
-from leadbook.book.base import frame_from_rows, header_row
+from leadbook.book.base import header_row
 from leadbook.book.install import ensure_highlights
+from leadbook.book.reader import SheetReader
 from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
 from leadbook.book.sheets import append_rows, set_cells
 from leadbook.core import schema as s
@@ -33,10 +33,7 @@ class FileBook:
             raise LeadbookError(f"{self.path.name}: leadbook works on .xlsx and .xlsm files")
         if not self.path.exists():
             raise LeadbookError(f"{self.path} does not exist; `leadbook new` makes one")
-        try:
-            self._reader = python_calamine.CalamineWorkbook.from_path(str(self.path))
-        except Exception as exc:  # calamine raises its own error types for damaged files
-            raise LeadbookError(f"{self.path.name} cannot be read as an Excel workbook: {exc}") from exc
+        self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
 
     def sheet_names(self) -> list[str]:
@@ -44,22 +41,19 @@ class FileBook:
 
     def read(self, sheet: str) -> pd.DataFrame | None:
         if sheet not in self._frames:
-            self._frames[sheet] = self._read(sheet)
+            name = self._name(sheet)
+            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name)
         return self._frames[sheet]
 
-    def _rows(self, sheet: str) -> list[list[object]] | None:
+    def _name(self, sheet: str) -> str | None:
+        """The book's own spelling of a sheet name (sheet names match case-insensitively)."""
         names = {n.lower(): n for n in self.sheet_names()}
-        if sheet.lower() not in names:
-            return None
-        return self._reader.get_sheet_by_name(names[sheet.lower()]).to_python(skip_empty_area=False)
-
-    def _read(self, sheet: str) -> pd.DataFrame | None:
-        rows = self._rows(sheet)
-        return None if rows is None else frame_from_rows(sheet, rows)[0]
+        return names.get(sheet.lower())
 
     def headers(self, sheet: str) -> list[object]:
         """The sheet's header cells as written (empty list if the sheet is absent)."""
-        rows = (self._rows(sheet) or [])[:20]
+        name = self._name(sheet)
+        rows = [] if name is None else self._reader.rows(name)[:20]
         return rows[header_row(rows)] if rows else []
 
     def apply(self, plan: Plan) -> Path | None:
@@ -67,13 +61,39 @@ class FileBook:
         if not plan:
             return None
         refuse_if_open(self.path)
-        refuse_unkept(self.path)
-        wb = load(self.path)
-        apply_to_workbook(wb, plan)
-        backup = safe_write(self.path, wb.save)
+        if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
+            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan))
+        elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
+            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
+        else:
+            refuse_unkept(self.path)
+            wb = load(self.path)
+            apply_to_workbook(wb, plan)
+            backup = safe_write(self.path, wb.save)
         self._frames.clear()
-        self._reader = python_calamine.CalamineWorkbook.from_path(str(self.path))
+        self._reader = SheetReader(self.path)
         return backup
+
+
+def write_cells(source: Path, target: Path, plan: Plan) -> None:
+    """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
+    from leadbook.book.xlsx.interim import ZipParts
+    from leadbook.book.xlsx.writer import apply_cells
+
+    parts = ZipParts(source)
+    try:
+        apply_cells(parts, plan.ops)
+        parts.save(target)
+    finally:
+        parts.close()
+
+
+def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> None:
+    """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
+    from leadbook.book.summary_sheet import replace_in_parts
+    from leadbook.book.xlsx.graft import edit
+
+    edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
 
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:

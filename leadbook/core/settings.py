@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.core import schema as s
+from leadbook.core.dates import date_order
 from leadbook.core.problems import LeadbookError, Problem
 
 # Outcome rules: what a touch outcome of "Do not call" / "Not interested" means from then on.
@@ -52,6 +53,9 @@ DEFAULTS: list[tuple[str, object, str]] = [
     ("Outcome Do not call means", NO_CALLS, "No calls: only email/letter from then on; No contact: no touch at all"),
     ("Outcome Not interested means", NO_CONTACT, "No contact, Nurture, or Ignore"),
     ("Holiday", None, "One row per holiday date: skipped like weekends when a touch falls due"),
+    ("Date order", "Auto", "How `leadbook import` reads dates like 4/7/2021: Day first, Month first, or Auto (from the file; it asks when the file cannot tell)"),
+    ("Import: default country", "GB", "Country (two letters, like GB, US, DE) of imported phone numbers written without +country code"),
+    ("Import: fuzzy match threshold", 90, "How alike (0-100) two names at the same company must be for an import to treat them as one person"),
 ]  # fmt: skip
 KEYS = [key for key, _, _ in DEFAULTS]
 BASE_POINTS = "Score: base points"  # optional: written by `leadbook calibrate --apply`, default 0
@@ -84,6 +88,9 @@ class Settings:
     do_not_call_means: str = NO_CALLS
     not_interested_means: str = NO_CONTACT
     holidays: tuple[dt.date, ...] = ()
+    date_order: str | None = None  # "day" / "month"; None: from the file
+    import_country: str = "GB"
+    import_threshold: float = 90
     base_points: float = 0
     # "Column: value" rows for any other Leads column (e.g. Industry: Retail), by column as written.
     column_points: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -143,6 +150,24 @@ def _rule(value: object) -> str:
     raise ValueError
 
 
+def _country(value: object) -> str:
+    text = str(value).strip().upper()
+    if len(text) != 2 or not text.isalpha():
+        raise ValueError
+    return text
+
+
+def _percent(value: object) -> float:
+    number = _number(value)
+    if not 0 <= number <= 100:
+        raise ValueError
+    return number
+
+
+def _order(value: object) -> str | None:
+    return date_order(value)
+
+
 _SCALARS = {
     "Engagement: inbound touch": ("inbound_points", _number, "a number"),
     "Engagement: two-way touch": ("two_way_points", _number, "a number"),
@@ -161,6 +186,9 @@ _SCALARS = {
     "Cadence: nurture interval days": ("nurture_days", _whole, "a whole number of days"),
     "Outcome Do not call means": ("do_not_call_means", _rule, " / ".join(OUTCOME_RULES)),
     "Outcome Not interested means": ("not_interested_means", _rule, " / ".join(OUTCOME_RULES)),
+    "Date order": ("date_order", _order, "Day first, Month first or Auto"),
+    "Import: default country": ("import_country", _country, "a two-letter country code like GB or US"),
+    "Import: fuzzy match threshold": ("import_threshold", _percent, "a number from 0 to 100"),
     BASE_POINTS: ("base_points", _number, "a number"),
 }
 _KEYS_BY_NORM = {s.header_key(k): k for k in (*KEYS, BASE_POINTS)}

@@ -79,7 +79,7 @@ def test_yes_never_scores_lower_than_unknown(question, others):
     assert yes >= unknown
 
 
-@hsettings(max_examples=30)
+@hsettings(max_examples=30, deadline=None)
 @given(order=st.permutations(range(6)))
 def test_row_order_changes_no_result(order):
     rows = [lead(f"L{i}", need=[s.YES, s.NO, None][i % 3], source=s.SOURCES[i]) for i in range(6)]
