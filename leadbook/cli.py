@@ -21,6 +21,7 @@ from rich.table import Table
 from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
+from leadbook.book.safety import refuse_if_open
 from leadbook.book.template import adopt_book, new_book
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
@@ -150,7 +151,7 @@ def qualify(
     if not outcome.plan:
         console.print("Nothing to change: the workbook is already up to date.")
     elif not dry_run:
-        console.print(f"Wrote {book} (a backup is kept beside it).")
+        console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _follow_up_table(leads: pd.DataFrame) -> Table:
@@ -305,7 +306,7 @@ def import_(
         if not result.plan:
             console.print("Nothing to import: every row is already in the workbook.")
         elif not dry_run:
-            console.print(f"Wrote {book} (a backup is kept beside it).")
+            console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _import_one(
@@ -406,6 +407,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
+        refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
     for args in (
         ["new", str(path), "--sample", str(leads)],
