@@ -216,13 +216,13 @@ def summary(
         console.print(f"Rebuilt the Summary sheet of {book}.")
 
 
-def _cell(value: object, percent: bool) -> str:
+def _cell(value: object, percent: bool, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if percent:
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.{digits}f}"
     return str(value)
 
 
@@ -341,6 +341,59 @@ def _import_one(
         f"wrote {result.seconds['write']:.1f} s"
     )
     return result
+
+
+@app.command()
+@reports_errors
+def calibrate(
+    book: Path = BookArg,
+    target: str = typer.Option(
+        "won",
+        "--target",
+        help="What to predict: won (Won vs Lost/Disqualified) or qualified (Prospect vs Disqualified).",
+    ),
+    apply: bool = typer.Option(False, "--apply", help="Write the proposed points into Settings (logged)."),
+    include: list[str] = typer.Option(
+        [],
+        "--include",
+        help="Use this column even though it looks recorded with the outcome (repeatable).",
+        metavar="COLUMN",
+    ),
+    today: dt.datetime | None = TodayOpt,
+    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    write: bool = typer.Option(
+        True, "--write/--no-write", help="Rebuild the Calibration sheet (default) or only print."
+    ),
+) -> None:
+    """Learn the points from won/lost history, test them on the newest leads; rebuilds the Calibration sheet."""
+    if target not in ("won", "qualified"):
+        raise typer.BadParameter("use won or qualified", param_hint="--target")
+    result, plan = services.calibrate(
+        FileBook(book), _today(today), target, tuple(include), apply, owner or getpass.getuser(),
+        write=write or apply,
+    )  # fmt: skip
+    sheet = plan.ops[0]
+    console.print(f"[bold]{sheet.heading}[/]")
+    for line in result.messages:
+        console.print(f"- {line}")
+    for block in sheet.blocks[1:]:
+        table = Table(title=block.title, title_justify="left")
+        for column in block.frame.columns:
+            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
+        for values in block.frame.itertuples(index=False):
+            cells = zip(values, block.frame.columns, strict=True)
+            table.add_row(*(_cell(v, c in block.percent_columns, 2) for v, c in cells))
+        console.print(table)
+    if apply and result.proposed is None:
+        console.print("Nothing applied: the Settings keep their points.")
+    elif apply:
+        console.print(
+            f"Wrote the proposed points into the Settings of {book}; the previous ones are in the Log."
+        )
+    elif write:
+        console.print(
+            f"Rebuilt the Calibration sheet of {book}. Run with --apply to use the proposed points."
+        )
 
 
 @app.command()
