@@ -18,7 +18,6 @@ from rich.table import Table
 
 from leadbook import services
 from leadbook.book.filebook import FileBook
-from leadbook.book.template import adopt_book, new_book
 from leadbook.core import schema as s
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.sample import sample_book
@@ -86,6 +85,8 @@ def new(
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    from leadbook.book.template import new_book  # openpyxl, loaded only for the commands that need it
+
     frames = sample_book(sample, None, _today(today), seed) if sample else None
     new_book(book, frames)
     console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
@@ -95,6 +96,8 @@ def new(
 @reports_errors
 def adopt(book: Path = BookArg) -> None:
     """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    from leadbook.book.template import adopt_book
+
     mapping, added = adopt_book(book)
     table = Table(title="Headers read as leadbook columns", title_justify="left")
     for header in ("Sheet", "Your header", "leadbook column"):
