@@ -23,7 +23,7 @@ import xlwings as xw
 from leadbook import services
 from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed
 from leadbook.core import schema as s
-from leadbook.core.plan import AppendRows, Plan
+from leadbook.core.plan import AppendRows, Plan, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 
 TITLE = "Leadbook"
@@ -70,7 +70,7 @@ def needs(name: str, book: Any) -> dict[str, Any]:
     return dict(services.NEEDS.get(name, {}))
 
 
-REQUIRED = {"log_touch": (s.LEADS, s.TOUCHES), "check": (), "adopt": ()}
+REQUIRED = {"log_touch": (s.LEADS, s.TOUCHES), "check": (), "adopt": (), "import_inbox": (s.LEADS,)}
 
 
 def _start(book: Any, name: str) -> LiveBook:
@@ -211,6 +211,53 @@ def _log_touch(live: LiveBook) -> Result:
     return Result(Plan([AppendRows(s.TOUCHES, touch)]), after=_select_kind)
 
 
+# ---------------------------------------------------------------- Import (issue 14)
+INBOX_SHEET = "Inbox"
+INBOX_REPORT = "Leadbook import"
+
+
+def inbox_report(imported: services.Imported) -> pd.Series:
+    """One line per Inbox row: what became of it (new L00123, merged into L00007...)."""
+    lead = imported.lead_of.reindex(imported.status.index).fillna("").astype(str)
+    words = {"new": "new ", "merged": "merged into ", "duplicate": "duplicate of "}
+    text = imported.status.map(lambda st: words.get(st, st + " ")) + lead
+    skipped = imported.status.eq("skipped")
+    text[skipped] = "skipped: no name, email, phone or ID"
+    for row, group in imported.conflicts.groupby("File row"):
+        kept = "; ".join(
+            f"kept {c} {k!s} (Inbox: {v!s})"
+            for c, k, v in group[["Column", "Kept", "File value"]].itertuples(index=False)
+        )
+        text[row] = f"{text[row]}; {kept}"
+    return text
+
+
+def _import_inbox(live: LiveBook) -> Result:
+    raw = live.read(INBOX_SHEET)
+    if raw is not None:
+        raw = raw.drop(columns=[INBOX_REPORT], errors="ignore")
+        raw = raw.loc[raw.notna().any(axis=1)]
+    if raw is None or raw.empty:
+        raise LeadbookError(
+            f"paste the rows to import into a sheet named {INBOX_SHEET} (any headers), then click Import"
+        )
+    now = dt.datetime.now().replace(microsecond=0)
+    imported = services.import_rows(
+        live, raw, f"the {INBOX_SHEET} sheet", now.date(), now, who(), dry_run=True
+    )
+    plan = imported.plan
+    plan.add(SetCells(INBOX_SHEET, inbox_report(imported).to_frame(INBOX_REPORT)))
+    counts = ", ".join(f"{n} {k}" for k, n in imported.counts().items())
+    conflicts = f"; {len(imported.conflicts)} conflicting value(s) kept" if len(imported.conflicts) else ""
+    message = f"Imported the {INBOX_SHEET} sheet: {counts}{conflicts}. See the {INBOX_REPORT} column."
+    return Result(plan, message=message)
+
+
+def _calibrate(live: LiveBook) -> Result:
+    result, plan = services.calibrate(live, dt.date.today(), who=who(), write=False)
+    return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
+
+
 ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "qualify": _qualify,
     "refresh": _refresh,
@@ -218,6 +265,8 @@ ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "summary": _summary,
     "check": _check,
     "log_touch": _log_touch,
+    "import_inbox": _import_inbox,
+    "calibrate": _calibrate,
 }
 
 
@@ -249,3 +298,17 @@ def check(book: xw.Book | None = None) -> None:
 def log_touch(book: xw.Book | None = None) -> None:
     """Add a Touches row for the selected lead (today, Out, its Owner) and select its Kind cell."""
     run(book, "log_touch")
+
+
+def import_inbox(book: xw.Book | None = None) -> None:
+    """Import the rows pasted into the Inbox sheet into Leads (same rules as `leadbook import`)."""
+    run(book, "import_inbox")
+
+
+def calibrate(book: xw.Book | None = None) -> None:
+    """Learn the points from won/lost history and rebuild the Calibration sheet (Settings untouched).
+
+    Writing the card into Settings stays a deliberate step: `leadbook calibrate --apply`, or typing
+    the proposed values from the Calibration sheet into Settings.
+    """
+    run(book, "calibrate")
