@@ -22,7 +22,6 @@ from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
 from leadbook.book.safety import refuse_if_open
-from leadbook.book.template import adopt_book, new_book
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
 from leadbook.core.importing import ImportOptions
@@ -92,6 +91,8 @@ def new(
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    from leadbook.book.template import new_book  # openpyxl, loaded only for the commands that need it
+
     frames = sample_book(sample, None, _today(today), seed) if sample else None
     new_book(book, frames)
     console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
@@ -101,6 +102,8 @@ def new(
 @reports_errors
 def adopt(book: Path = BookArg) -> None:
     """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    from leadbook.book.template import adopt_book
+
     mapping, added = adopt_book(book)
     table = Table(title="Headers read as leadbook columns", title_justify="left")
     for header in ("Sheet", "Your header", "leadbook column"):

@@ -1,27 +1,30 @@
-"""The file backend: fast typed reads (see reader.py), safe writes with openpyxl."""
+"""The file backend: fast typed reads (see reader.py); writes patch the package (see xlsx/writer.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
 
 from leadbook.book.base import header_row
-from leadbook.book.install import ensure_highlights
 from leadbook.book.reader import SheetReader
 from leadbook.book.safety import hold, refuse_if_open, refuse_unkept, release, safe_write, stamp
-from leadbook.book.sheets import append_rows, set_cells
 from leadbook.book.xlsx.guard import inspect
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
+
+if TYPE_CHECKING:  # openpyxl is imported only when a plan needs it (adopt's existing sheets)
+    from openpyxl import Workbook
 
 SUFFIXES = (".xlsx", ".xlsm")
 
 
 def load(path: Path) -> Workbook:
     """Open a book for writing, keeping macros, formulas and rich text."""
+    from openpyxl import load_workbook
+
     return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=True)
 
 
@@ -118,6 +121,8 @@ def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> set[s
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:
     """Apply a plan's operations to an open openpyxl workbook."""
+    from leadbook.book.install import ensure_highlights
+    from leadbook.book.sheets import append_rows, set_cells
     from leadbook.book.summary_sheet import replace_sheet
 
     for op in plan.ops:
