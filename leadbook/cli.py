@@ -8,18 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import sys
+import time
 from functools import wraps
 from pathlib import Path
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from leadbook import services
 from leadbook.book.filebook import FileBook
+from leadbook.book.importfile import read_export
 from leadbook.book.template import adopt_book, new_book
 from leadbook.core import schema as s
+from leadbook.core.dates import date_order as parse_order
+from leadbook.core.importing import ImportOptions
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.sample import sample_book
 
@@ -211,14 +216,184 @@ def summary(
         console.print(f"Rebuilt the Summary sheet of {book}.")
 
 
-def _cell(value: object, percent: bool) -> str:
+def _cell(value: object, percent: bool, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if percent:
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.{digits}f}"
     return str(value)
+
+
+PROGRESS_FROM = 5_000  # rows: a smaller file imports faster than a bar would draw
+
+
+def _import_table(path: Path, result: services.Imported, dry_run: bool) -> Table:
+    counts = result.counts()
+    table = Table(
+        title=f"{path.name}" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left"
+    )
+    for header in ("Rows", "Count", "Examples (file row -> Lead ID)"):
+        table.add_column(header, overflow="fold")
+    for group, rows in result.status.groupby(result.status, sort=False):
+        sample = rows.index[:5]
+        shown = ", ".join(f"{r} -> {result.lead_of.get(r) or '-'}" for r in sample)
+        table.add_row(str(group), str(counts.get(str(group), 0)), shown)
+    return table
+
+
+def _import_report(path: Path, result: services.Imported, dry_run: bool) -> None:
+    moved = {h: c for h, c in result.mapping.items() if h != c}
+    if moved:
+        console.print(f"{path.name}: " + "; ".join(f"{h} -> {c}" for h, c in moved.items()))
+    console.print(_import_table(path, result, dry_run))
+    if len(result.conflicts):
+        table = Table(
+            title="Conflicting values (kept as they were; the file's value not written)", title_justify="left"
+        )
+        for header in result.conflicts.columns:
+            table.add_column(str(header), overflow="fold")
+        for values in result.conflicts.head(20).itertuples(index=False):
+            table.add_row(*(_cell(v, False) for v in values))
+        console.print(table)
+        if len(result.conflicts) > 20:
+            console.print(f"... and {len(result.conflicts) - 20} more conflicting values.")
+    for reported in result.reasons.head(20).items() if len(result.reasons) else ():
+        console.print(f"  file row {reported[0]}: {reported[1]}")
+    for note in result.notes + [str(p) for p in result.problems[:20]]:
+        console.print(f"  {note}")
+
+
+@app.command("import")
+@reports_errors
+def import_(
+    book: Path = BookArg,
+    files: list[Path] = typer.Argument(
+        ..., help="Export files: .csv (any encoding, , ; or tab) or .xlsx.", metavar="FILE..."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Source of new leads whose file gives none (a Source list value)."
+    ),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Owner of new leads (or touches) whose file gives none."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be new, merged, duplicate or skipped; write nothing."
+    ),
+    touches: bool = typer.Option(
+        False, "--touches", help="Import a call log / activity export into Touches."
+    ),
+    date_order: str | None = typer.Option(
+        None,
+        "--date-order",
+        help="Dates like 4/7/2021 are day first (day) or month first (month); default: Settings 'Date order'.",
+        metavar="day|month",
+    ),
+) -> None:
+    """Import leads (or, with --touches, touches) from CSV/Excel exports, without duplicates."""
+
+    try:
+        order = parse_order(date_order) if date_order else None
+    except ValueError:
+        raise LeadbookError(f"--date-order {date_order!r}: use day or month") from None
+    options = ImportOptions(source=source, owner=owner, date_order=order)
+    target = FileBook(book)
+    for path in files:
+        result = _import_one(target, path, options, touches, dry_run)
+        _import_report(path, result, dry_run)
+        if not result.plan:
+            console.print("Nothing to import: every row is already in the workbook.")
+        elif not dry_run:
+            console.print(f"Wrote {book} (a backup is kept beside it).")
+
+
+def _import_one(
+    book: FileBook, path: Path, options: ImportOptions, touches: bool, dry_run: bool
+) -> services.Imported:
+    """Read one export and import it, with a progress bar through the phases for a big file."""
+    started = time.perf_counter()
+    raw = read_export(path)
+    read = time.perf_counter() - started
+    now = dt.datetime.now().replace(microsecond=0)
+
+    def run(step=lambda _: None) -> services.Imported:
+        return services.import_rows(
+            book, raw, path.name, now.date(), now, getpass.getuser(), options, touches, dry_run, step
+        )
+
+    if len(raw) >= PROGRESS_FROM:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{path.name}: {len(raw):,} rows", total=3, completed=0)
+
+            def step(phase: str) -> None:
+                done = {"reading": 0, "matching": 1, "writing": 2}[phase.split()[0]]
+                progress.update(task, completed=done, description=f"{path.name}: {phase}")
+
+            result = run(step)
+            progress.update(task, completed=3)
+    else:
+        result = run()
+    result.seconds["read"] = read
+    console.print(
+        f"{path.name}: {len(raw):,} rows; read the file {read:.1f} s, the book "
+        f"{result.seconds['read book']:.1f} s, matched {result.seconds['match']:.1f} s, "
+        f"wrote {result.seconds['write']:.1f} s"
+    )
+    return result
+
+
+@app.command()
+@reports_errors
+def calibrate(
+    book: Path = BookArg,
+    target: str = typer.Option(
+        "won",
+        "--target",
+        help="What to predict: won (Won vs Lost/Disqualified) or qualified (Prospect vs Disqualified).",
+    ),
+    apply: bool = typer.Option(False, "--apply", help="Write the proposed points into Settings (logged)."),
+    include: list[str] = typer.Option(
+        [],
+        "--include",
+        help="Use this column even though it looks recorded with the outcome (repeatable).",
+        metavar="COLUMN",
+    ),
+    today: dt.datetime | None = TodayOpt,
+    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    write: bool = typer.Option(
+        True, "--write/--no-write", help="Rebuild the Calibration sheet (default) or only print."
+    ),
+) -> None:
+    """Learn the points from won/lost history, test them on the newest leads; rebuilds the Calibration sheet."""
+    if target not in ("won", "qualified"):
+        raise typer.BadParameter("use won or qualified", param_hint="--target")
+    result, plan = services.calibrate(
+        FileBook(book), _today(today), target, tuple(include), apply, owner or getpass.getuser(),
+        write=write or apply,
+    )  # fmt: skip
+    sheet = plan.ops[0]
+    console.print(f"[bold]{sheet.heading}[/]")
+    for line in result.messages:
+        console.print(f"- {line}")
+    for block in sheet.blocks[1:]:
+        table = Table(title=block.title, title_justify="left")
+        for column in block.frame.columns:
+            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
+        for values in block.frame.itertuples(index=False):
+            cells = zip(values, block.frame.columns, strict=True)
+            table.add_row(*(_cell(v, c in block.percent_columns, 2) for v, c in cells))
+        console.print(table)
+    if apply and result.proposed is None:
+        console.print("Nothing applied: the Settings keep their points.")
+    elif apply:
+        console.print(
+            f"Wrote the proposed points into the Settings of {book}; the previous ones are in the Log."
+        )
+    elif write:
+        console.print(
+            f"Rebuilt the Calibration sheet of {book}. Run with --apply to use the proposed points."
+        )
 
 
 @app.command()

@@ -9,7 +9,8 @@ import datetime as dt
 import os
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -18,14 +19,41 @@ from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
 from leadbook.core.clean import clean
+from leadbook.core.importing import ImportOptions, as_text, import_frame
+from leadbook.core.merge import merge_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings, settings_or_raise
 from leadbook.core.summary import summary_plan
+from leadbook.core.touch_import import match_touches
 
 REFRESH_COLUMNS = (s.SCORE, s.GRADE, s.REASONS, s.STATUS, *s.FOLLOW_UP_COLUMNS)
+
+# What each action reads: sheet -> the columns its rules use (ALL = every column, user ones too).
+# A backend may read just these; the answers are the same as from reading everything.
+ALL = None
+RULE_LEAD_COLUMNS = (
+    s.LEAD_ID, s.CREATED, s.SOURCE, s.OWNER, *s.QUESTIONS, s.DO_NOT_CALL, s.DO_NOT_CONTACT,
+    *s.LEAD_OWNED_COLUMNS, s.SCORE_OVERRIDE,
+)  # fmt: skip
+RULE_TOUCH_COLUMNS = (s.DATE, s.LEAD_ID, s.DIRECTION, s.OUTCOME, s.NEXT_DATE)
+_RULES = {
+    s.LEADS: RULE_LEAD_COLUMNS,
+    s.TOUCHES: RULE_TOUCH_COLUMNS,
+    s.PROSPECTS: (s.LEAD_ID,),
+    s.SETTINGS: ALL,
+}
+NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "refresh": {**_RULES, s.LEADS: ALL},  # ALL: Settings rows like "Industry: Retail" score any column
+    "highlight": _RULES,
+    "qualify": {**_RULES, s.LEADS: ALL, s.PROSPECTS: ALL},
+    "summary": {**_RULES, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
+    "check": dict.fromkeys(s.SHEETS, ALL),
+    "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
+    "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
+}
 
 
 class Split:
@@ -168,3 +196,132 @@ def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     split.lap("write")
     split.report("summary")
     return op
+
+
+@dataclass
+class Imported:
+    """What an import decided and wrote: counts, each file row's fate, conflicts, timings."""
+
+    plan: Plan
+    mapping: dict[str, str]
+    status: pd.Series  # per file row: new, merged, duplicate, skipped (touches: no lead, ...)
+    lead_of: pd.Series  # per file row: the Lead ID it became, joined or was matched to
+    conflicts: pd.DataFrame
+    problems: list[Problem]
+    notes: list[str]
+    reasons: pd.Series  # per reported touches row: why it was not imported
+    seconds: dict[str, float]
+
+    def counts(self) -> dict[str, int]:
+        return {k: int(v) for k, v in self.status.value_counts().items()}
+
+
+def import_rows(
+    book: Book,
+    raw: pd.DataFrame,
+    name: str,
+    today: dt.date,
+    now: dt.datetime,
+    who: str,
+    options: ImportOptions | None = None,
+    touches: bool = False,
+    dry_run: bool = False,
+    step: Callable[[str], None] = lambda _: None,
+) -> Imported:
+    """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row.
+
+    `step` is told each phase as it starts (reading the book, matching, writing), for a progress bar.
+    """
+    started = time.perf_counter()
+    step("reading the workbook")
+    leads, touches_frame, settings = _import_frames(book, touches)
+    opts = _import_options(options or ImportOptions(), settings)
+    read = time.perf_counter()
+    step("matching rows to leads")
+    sheet = s.TOUCHES if touches else s.LEADS
+    rows, mapping, problems = import_frame(sheet, raw, opts)
+    plan, conflicts, notes = Plan(), pd.DataFrame(), []
+    if touches:
+        result = match_touches(rows, leads, touches_frame, opts)
+        plan.add(AppendRows(s.TOUCHES, result.new))
+        reasons = result.reasons
+    else:
+        result = merge_leads(rows, leads, opts, today)
+        plan.add(AppendRows(s.LEADS, result.new))
+        for column, values in result.fills.items():
+            plan.add(SetCells(s.LEADS, values.to_frame(column)))
+        conflicts, notes, reasons = result.conflicts, result.notes, pd.Series(dtype=object)
+    decided = time.perf_counter()
+    imported = Imported(
+        plan, mapping, result.status, result.lead_of, conflicts, problems, notes, reasons,
+        {"read book": read - started, "match": decided - read},
+    )  # fmt: skip
+    if plan:
+        summary = ", ".join(f"{n} {k}" for k, n in imported.counts().items())
+        summary += f", {len(conflicts)} conflicting value(s) kept" if len(conflicts) else ""
+        log = pd.DataFrame([{
+            s.WHEN: pd.Timestamp(now), s.WHO: who, s.ACTION: f"Imported {name} into {sheet}",
+            s.LEAD_ID: None, s.BEFORE: None, s.AFTER: summary,
+        }])  # fmt: skip
+        plan.add(AppendRows(s.LOG, log))
+    if plan and not dry_run:
+        step("writing the workbook")
+        book.apply(plan)
+    imported.seconds["write"] = time.perf_counter() - decided
+    return imported
+
+
+def _import_frames(book: Book, touches: bool) -> tuple[pd.DataFrame, pd.DataFrame | None, Settings]:
+    """Leads (and Touches for a call log) and Settings: only the sheets an import needs."""
+    needed = (s.LEADS, s.TOUCHES) if touches else (s.LEADS,)
+    frames = []
+    for sheet in needed:
+        raw = book.read(sheet)
+        if raw is None:
+            raise LeadbookError("sheet is missing; run `leadbook adopt` on the workbook to add it", sheet)
+        if s.LEAD_ID not in raw.columns and len(raw.columns):
+            raise LeadbookError("the header row has no Lead ID column", sheet, 1, s.LEAD_ID)
+        frame = raw.reindex(columns=list(dict.fromkeys([*s.COLUMNS[sheet], *raw.columns])))
+        frame[s.LEAD_ID] = as_text(frame[s.LEAD_ID])  # cells as read: an import compares, it does not score
+        frames.append(frame)
+    leads = frames[0][frames[0][s.LEAD_ID].notna()]
+    return leads, frames[1] if touches else None, settings_or_raise(book.read(s.SETTINGS))
+
+
+def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions:
+    """The caller's options, with the book's Settings for what the caller left open."""
+    return replace(
+        options,
+        date_order=options.date_order or settings.date_order,
+        country=options.country or settings.import_country,
+        threshold=settings.import_threshold if options.threshold is None else options.threshold,
+    )
+
+
+def calibrate(
+    book: Book,
+    today: dt.date,
+    target: str = "won",
+    include: tuple[str, ...] = (),
+    apply: bool = False,
+    who: str = "leadbook calibrate",
+    now: dt.datetime | None = None,
+    write: bool = True,
+):
+    """Learn the points card from closed leads, rebuild the Calibration sheet, and with `apply` use it."""
+    from leadbook.core.calibrate import calibrate as learn
+    from leadbook.core.calibrate_words import calibration_sheet, settings_plan
+
+    frames = read_frames(book)
+    log = book.read(s.LOG)
+    log = clean(s.LOG, log)[0] if log is not None else None
+    result = learn(
+        frames.leads, frames.prospects, frames.touches, log, frames.settings, today, target, include
+    )
+    plan = Plan([calibration_sheet(result, frames.settings, today)])
+    if apply and result.proposed is not None:
+        stamp = now or dt.datetime.now().replace(microsecond=0)
+        plan.ops += settings_plan(book.read(s.SETTINGS), result, frames.settings, who, stamp).ops
+    if write:
+        book.apply(plan)
+    return result, plan

@@ -61,13 +61,39 @@ class FileBook:
         if not plan:
             return None
         refuse_if_open(self.path)
-        refuse_unkept(self.path)
-        wb = load(self.path)
-        apply_to_workbook(wb, plan)
-        backup = safe_write(self.path, wb.save)
+        if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
+            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan))
+        elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
+            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
+        else:
+            refuse_unkept(self.path)
+            wb = load(self.path)
+            apply_to_workbook(wb, plan)
+            backup = safe_write(self.path, wb.save)
         self._frames.clear()
         self._reader = SheetReader(self.path)
         return backup
+
+
+def write_cells(source: Path, target: Path, plan: Plan) -> None:
+    """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
+    from leadbook.book.xlsx.interim import ZipParts
+    from leadbook.book.xlsx.writer import apply_cells
+
+    parts = ZipParts(source)
+    try:
+        apply_cells(parts, plan.ops)
+        parts.save(target)
+    finally:
+        parts.close()
+
+
+def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> None:
+    """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
+    from leadbook.book.summary_sheet import replace_in_parts
+    from leadbook.book.xlsx.graft import edit
+
+    edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
 
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:

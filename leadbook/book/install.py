@@ -1,10 +1,13 @@
 """Install the workbook contract with openpyxl: sheets, tables, owned columns, dropdowns, highlights.
 
-Used by `new` (on an empty workbook) and `adopt` (on a team's tracker, adding only what is
-missing and changing nothing else), and by `refresh` to put back a missing highlight rule.
+Used by `new` (on an empty workbook), by `adopt` (each missing sheet is rendered alone into a
+scratch workbook and grafted into the tracker's package; changes to sheets the tracker already
+has still go through openpyxl), and by `refresh` to put back a missing highlight rule.
 """
 
 from __future__ import annotations
+
+import io
 
 import pandas as pd
 from openpyxl import Workbook
@@ -122,19 +125,40 @@ def _settings_rows(ws: Worksheet) -> list[str]:
     return added
 
 
-def install_contract(wb: Workbook) -> list[str]:
-    """Add every missing sheet, column, dropdown and highlight rule; returns what was added."""
+def contract_sheet(wb: Workbook, sheet: str) -> list[str]:
+    """Make a contract sheet as `new` does (table, widths, frozen header, dropdowns, Settings
+    defaults, Leads highlights); returns what it holds, as adopt reports it."""
+    ws = wb.create_sheet(sheet)
+    done = [f"sheet {sheet}"]
+    if sheet in s.COLUMNS:
+        new_table(ws, s.COLUMNS[sheet])
+        _dress(ws, s.COLUMNS[sheet])
+        done += [f"{sheet} dropdown on {c!r}" for c in ensure_dropdowns(ws)]
+    if sheet == s.SETTINGS:
+        done += [f"Settings row {k!r}" for k in _settings_rows(ws)]
+    if sheet == s.LEADS and ensure_highlights(ws):
+        done.append("Leads follow-up highlighting (conditional formats)")
+    return done
+
+
+def sheet_scratch(sheet: str) -> tuple[bytes, list[str]]:
+    """A contract sheet alone in a new workbook (.xlsx bytes) for grafting, and what it holds."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    done = contract_sheet(wb, sheet)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), done
+
+
+def install_existing(wb: Workbook) -> list[str]:
+    """On the contract sheets the book has: missing columns, dropdowns, Settings rows, highlights."""
     done: list[str] = []
-    for sheet in s.SHEETS:
-        if sheet in wb.sheetnames:
-            continue
-        ws = wb.create_sheet(sheet)
-        done.append(f"sheet {sheet}")
-        if sheet in s.COLUMNS:
-            new_table(ws, s.COLUMNS[sheet])
-            _dress(ws, s.COLUMNS[sheet])
+    present = {name.lower(): name for name in wb.sheetnames}
     for sheet in (s.LEADS, s.PROSPECTS, s.TOUCHES, s.LOG, s.SETTINGS):
-        ws = wb[sheet]
+        if sheet.lower() not in present:
+            continue
+        ws = wb[present[sheet.lower()]]
         missing = [c for c in s.COLUMNS[sheet] if c not in header_positions(ws)]
         if missing:
             if not header_positions(ws):
@@ -143,7 +167,22 @@ def install_contract(wb: Workbook) -> list[str]:
                 add_columns(ws, missing)
             done += [f"{sheet} column {c!r}" for c in missing]
         done += [f"{sheet} dropdown on {c!r}" for c in ensure_dropdowns(ws)]
-    done += [f"Settings row {k!r}" for k in _settings_rows(wb[s.SETTINGS])]
-    if ensure_highlights(wb[s.LEADS]):
+    if s.SETTINGS.lower() in present:
+        done += [f"Settings row {k!r}" for k in _settings_rows(wb[present[s.SETTINGS.lower()]])]
+    if s.LEADS.lower() in present and ensure_highlights(wb[present[s.LEADS.lower()]]):
         done.append("Leads follow-up highlighting (conditional formats)")
+    return done
+
+
+def missing_sheets(names: list[str]) -> list[str]:
+    """The contract sheets a book lacks (names match without case), in template order."""
+    have = {n.lower() for n in names}
+    return [sheet for sheet in s.SHEETS if sheet.lower() not in have]
+
+
+def install_contract(wb: Workbook) -> list[str]:
+    """Add every missing sheet, column, dropdown and highlight rule; returns what was added."""
+    done = install_existing(wb)
+    for sheet in missing_sheets(wb.sheetnames):
+        done += contract_sheet(wb, sheet)
     return done

@@ -109,6 +109,8 @@ def write_column(ws: Worksheet, column: int, values: pd.Series, date: bool) -> N
     for row, value in zip(values.index, values.to_numpy(dtype=object), strict=True):
         cell = ws.cell(int(row), column)
         cell.value = excel_value(value)
+        if cell.data_type == "f":  # text like '=HYPERLINK(...)' from data is text, never a formula
+            cell.data_type = "s"
         if date and isinstance(cell.value, dt.date) and cell.number_format == "General":
             cell.number_format = DATE_FORMAT
 

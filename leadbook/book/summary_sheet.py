@@ -1,6 +1,13 @@
-"""Render the Summary sheet (owned whole by leadbook) with openpyxl: tables and native charts."""
+"""Render the Summary sheet (owned whole by leadbook) with openpyxl: tables and native charts.
+
+The file backend renders it into a one-sheet scratch workbook that graft puts into the book's
+package; the sheet carries its final name, since chart series formulas name it.
+"""
 
 from __future__ import annotations
+
+import dataclasses
+import io
 
 import pandas as pd
 from openpyxl import Workbook
@@ -12,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from leadbook.book.sheets import DATE_FORMAT, excel_value
+from leadbook.book.xlsx import graft
 from leadbook.core.plan import Block, Chart, ReplaceSheet
 
 HEADING_FONT = Font(bold=True, size=14)
@@ -22,6 +30,22 @@ HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
 PERCENT, WHOLE, DECIMAL = "0.0%", "#,##0", "#,##0.0"
 MIN_WIDTH, MAX_WIDTH, NUMBER_WIDTH = 8, 32, 9
 CHART_WIDTH_CM, CHART_HEIGHT_CM = 17, 9
+
+
+def scratch_workbook(op: ReplaceSheet, name: str | None = None) -> bytes:
+    """The op rendered alone in a new workbook (as `name`, the book's spelling), as .xlsx bytes."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    replace_sheet(wb, dataclasses.replace(op, sheet=name or op.sheet))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def replace_in_parts(parts: graft.Parts, op: ReplaceSheet) -> None:
+    """Rebuild the sheet in a book's package: its old parts go, the rendered ones take its place."""
+    name = graft.sheet_name(parts, op.sheet) or op.sheet
+    graft.replace_sheet(parts, scratch_workbook(op, name))
 
 
 def replace_sheet(wb: Workbook, op: ReplaceSheet) -> None:

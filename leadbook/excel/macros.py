@@ -1,8 +1,10 @@
 """Ribbon macros: one per button, each read -> service -> write -> a short message in Excel.
 
 Desktop Excel's add-in runs them with no arguments (`RunPython "...; m.qualify()"`), so the
-book defaults to `xw.Book.caller()`; xlwings Lite passes the book (workbook/lite/main.py).
-A LeadbookError is shown in an Excel alert, never as a traceback.
+book defaults to `xw.Book.caller()`; xlwings Lite passes an `xw.BookAsync` to `run_async`
+(workbook/lite/main.py), which reads only what the action needs, in bounded requests.
+Each action computes its plan first and writes it after, so a LeadbookError (shown in an
+Excel alert, never as a traceback) means nothing was changed.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 import xlwings as xw
 
 from leadbook import services
-from leadbook.book.live import LiveBook
+from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed
 from leadbook.core import schema as s
-from leadbook.core.plan import AppendRows, Plan
+from leadbook.core.plan import AppendRows, Plan, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 
 TITLE = "Leadbook"
@@ -48,16 +51,75 @@ def tell(book: Any, message: str, mode: str = "info") -> None:
             book.app.status_bar = f"{TITLE}: {message}"
 
 
-def run(book: Any | None, action: Callable[[LiveBook], str | None]) -> None:
-    """Run one action on the calling book and show its message (or the user-fixable error)."""
-    book = book or xw.Book.caller()
-    try:
-        message = action(LiveBook(book))
-    except LeadbookError as exc:
-        tell(book, f"Nothing was changed. {exc}", mode="critical")
-        return
+@dataclass
+class Result:
+    """What an action writes and says: a plan, whole sheets of values, a message, a last step."""
+
+    plan: Plan | None = None
+    extra: list[SheetValues] = field(default_factory=list)
+    message: str | None = None
+    after: Callable[[LiveBook], None] | None = None
+
+
+def needs(name: str, book: Any) -> dict[str, Any]:
+    """The sheets and columns an action reads (Log touch: one Leads row and Touches' header)."""
+    if name == "log_touch":
+        selection = book.selection
+        on_leads = selection is not None and selection.sheet.name.lower() == s.LEADS.lower()
+        return {s.LEADS: Need(rows=selection.row if on_leads else "header"), s.TOUCHES: Need(rows="header")}
+    return dict(services.NEEDS.get(name, {}))
+
+
+REQUIRED = {"log_touch": (s.LEADS, s.TOUCHES), "check": (), "adopt": (), "import_inbox": (s.LEADS,)}
+
+
+def _start(book: Any, name: str) -> LiveBook:
+    live = LiveBook(book, needs(name, book), action=name.replace("_", "-"))
+    for sheet in REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS)):
+        live.sheet(sheet)  # a missing sheet stops here, saying how to add it from Excel
+    return live
+
+
+def _finish(book: Any, live: LiveBook, result: Result) -> None:
+    if result.after is not None:
+        result.after(live)
+    message = result.message
+    if message and live.notes:
+        message += "\n" + "\n".join(f"Note: {n}." for n in live.notes)
     if message:
         tell(book, message)
+
+
+def _refused(book: Any, exc: LeadbookError) -> None:
+    text = str(exc) if isinstance(exc, WriteFailed) else f"Nothing was changed. {exc}"
+    tell(book, text, mode="critical")
+
+
+def run(book: Any | None, name: str) -> None:
+    """Run one action on the calling book (desktop, xlwings Server) and show its message."""
+    book = book or xw.Book.caller()
+    try:
+        live = _start(book, name)
+        live.prepare()
+        result = ACTIONS[name](live)
+        live.apply(result.plan, result.extra)
+    except LeadbookError as exc:
+        _refused(book, exc)
+        return
+    _finish(book, live, result)
+
+
+async def run_async(book: Any, name: str) -> None:
+    """Run one action through xlwings Lite's async API (`xw.BookAsync`): bounded requests only."""
+    try:
+        live = _start(book, name)
+        await live.aprepare()
+        result = ACTIONS[name](live)
+        await live.aapply(result.plan, result.extra)
+    except LeadbookError as exc:
+        _refused(book, exc)
+        return
+    _finish(book, live, result)
 
 
 def _ids(frame: pd.DataFrame, limit: int = 5) -> str:
@@ -71,52 +133,33 @@ def _follow_up_counts(leads: pd.DataFrame) -> str:
     return f"{overdue} overdue, {due} due today"
 
 
-def qualify(book: xw.Book | None = None) -> None:
-    """Score every lead and move the qualified ones to Prospects (logged)."""
-
-    def action(live: LiveBook) -> str:
-        now = dt.datetime.now().replace(microsecond=0)
-        outcome = services.qualify(live, now.date(), who(), now)
-        lines = [f"Qualified and moved to Prospects: {len(outcome.qualified)}"]
-        if len(outcome.qualified):
-            lines[0] += f" ({_ids(outcome.qualified)})"
-        lines.append(f"Blocked, no two-way contact yet: {len(outcome.blocked)}")
-        lines.append(f"Disqualified: {len(outcome.disqualified)}")
-        return "\n".join(lines)
-
-    run(book, action)
+def _qualify(live: LiveBook) -> Result:
+    now = dt.datetime.now().replace(microsecond=0)
+    outcome = services.qualify(live, now.date(), who(), now, dry_run=True)
+    lines = [f"Qualified and moved to Prospects: {len(outcome.qualified)}"]
+    if len(outcome.qualified):
+        lines[0] += f" ({_ids(outcome.qualified)})"
+    lines.append(f"Blocked, no two-way contact yet: {len(outcome.blocked)}")
+    lines.append(f"Disqualified: {len(outcome.disqualified)}")
+    return Result(outcome.plan, message="\n".join(lines))
 
 
-def refresh(book: xw.Book | None = None) -> None:
-    """Recompute Score, Grade, Reasons, Status and the follow-up columns on Leads."""
-
-    def action(live: LiveBook) -> str:
-        result = services.refresh(live, dt.date.today(), who=who())
-        changed = len(result.plan.ops[0].frame)
-        orphans = f"\n{len(result.orphans)} touch(es) name a Lead ID not on Leads." if result.orphans else ""
-        return f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}"
-
-    run(book, action)
+def _refresh(live: LiveBook) -> Result:
+    result = services.refresh(live, dt.date.today(), who=who(), write=False)
+    changed = len(result.plan.ops[0].frame)
+    orphans = f"\n{len(result.orphans)} touch(es) name a Lead ID not on Leads." if result.orphans else ""
+    message = f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}"
+    return Result(result.plan, message=message)
 
 
-def highlight(book: xw.Book | None = None) -> None:
-    """Refresh only the follow-up columns (Touches, Last/Next touch, Follow-up): the colours follow."""
-
-    def action(live: LiveBook) -> str:
-        result = services.refresh(live, dt.date.today(), columns=s.FOLLOW_UP_COLUMNS)
-        return f"Follow-up refreshed: {_follow_up_counts(result.values)}."
-
-    run(book, action)
+def _highlight(live: LiveBook) -> Result:
+    result = services.refresh(live, dt.date.today(), columns=s.FOLLOW_UP_COLUMNS, write=False)
+    return Result(result.plan, message=f"Follow-up refreshed: {_follow_up_counts(result.values)}.")
 
 
-def summary(book: xw.Book | None = None) -> None:
-    """Rebuild the Summary sheet: funnel, sources, owners, aging, persistence, charts."""
-
-    def action(live: LiveBook) -> str:
-        op = services.summary(live, dt.date.today())
-        return f"{op.heading}: the Summary sheet is rebuilt."
-
-    run(book, action)
+def _summary(live: LiveBook) -> Result:
+    op = services.summary(live, dt.date.today(), write=False)
+    return Result(Plan([op]), message=f"{op.heading}: the Summary sheet is rebuilt.")
 
 
 def check_rows(problems: list[Problem]) -> list[list[object]]:
@@ -125,22 +168,13 @@ def check_rows(problems: list[Problem]) -> list[list[object]]:
     return [CHECK_HEADER, *body]
 
 
-def check(book: xw.Book | None = None) -> None:
-    """List every problem on a sheet named Check (cleared first) and say how many there are."""
-
-    def action(live: LiveBook) -> str:
-        problems = services.check(live, dt.date.today())
-        if CHECK_SHEET.lower() in (n.lower() for n in live.sheet_names()):
-            sheet = live.sheet(CHECK_SHEET)
-            sheet.clear_contents()
-        else:
-            sheet = live.book.sheets.add(CHECK_SHEET, after=live.book.sheets[len(live.sheet_names()) - 1])
-        sheet["A1"].value = check_rows(problems)
-        if not problems:
-            return "No problems found."
-        return f"{len(problems)} problem(s): see the {CHECK_SHEET} sheet (sheet, row, column, what to do)."
-
-    run(book, action)
+def _check(live: LiveBook) -> Result:
+    problems = services.check(live, dt.date.today())
+    if not problems:
+        message = "No problems found."
+    else:
+        message = f"{len(problems)} problem(s): see the {CHECK_SHEET} sheet (sheet, row, column, what to do)."
+    return Result(extra=[SheetValues(CHECK_SHEET, check_rows(problems))], message=message)
 
 
 def selected_lead(live: LiveBook) -> pd.Series:
@@ -150,25 +184,131 @@ def selected_lead(live: LiveBook) -> pd.Series:
         raise LeadbookError("select a cell in the lead's row on the Leads sheet, then click Log touch")
     row = selection.row
     leads = live.read(s.LEADS)
-    if leads is None or row not in leads.index or pd.isna(leads.loc[row, s.LEAD_ID]):
+    if (
+        leads is None
+        or row not in leads.index
+        or s.LEAD_ID not in leads
+        or pd.isna(leads.loc[row, s.LEAD_ID])
+    ):
         raise LeadbookError("the selected row has no Lead ID", s.LEADS, row, s.LEAD_ID)
     return leads.loc[row]
 
 
+def _select_kind(live: LiveBook) -> None:
+    sheet = live.sheet(s.TOUCHES)
+    row = live.appended[sheet.name][0]
+    sheet.activate()
+    positions = live.positions(s.TOUCHES)
+    sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
+
+
+def _log_touch(live: LiveBook) -> Result:
+    lead = selected_lead(live)
+    touch = pd.DataFrame(
+        [[dt.datetime.combine(dt.date.today(), dt.time()), lead[s.LEAD_ID], s.OUT, lead.get(s.OWNER)]],
+        columns=[s.DATE, s.LEAD_ID, s.DIRECTION, s.OWNER],
+    )
+    return Result(Plan([AppendRows(s.TOUCHES, touch)]), after=_select_kind)
+
+
+# ---------------------------------------------------------------- Import (issue 14)
+INBOX_SHEET = "Inbox"
+INBOX_REPORT = "Leadbook import"
+
+
+def inbox_report(imported: services.Imported) -> pd.Series:
+    """One line per Inbox row: what became of it (new L00123, merged into L00007...)."""
+    lead = imported.lead_of.reindex(imported.status.index).fillna("").astype(str)
+    words = {"new": "new ", "merged": "merged into ", "duplicate": "duplicate of "}
+    text = imported.status.map(lambda st: words.get(st, st + " ")) + lead
+    skipped = imported.status.eq("skipped")
+    text[skipped] = "skipped: no name, email, phone or ID"
+    for row, group in imported.conflicts.groupby("File row"):
+        kept = "; ".join(
+            f"kept {c} {k!s} (Inbox: {v!s})"
+            for c, k, v in group[["Column", "Kept", "File value"]].itertuples(index=False)
+        )
+        text[row] = f"{text[row]}; {kept}"
+    return text
+
+
+def _import_inbox(live: LiveBook) -> Result:
+    raw = live.read(INBOX_SHEET)
+    if raw is not None:
+        raw = raw.drop(columns=[INBOX_REPORT], errors="ignore")
+        raw = raw.loc[raw.notna().any(axis=1)]
+    if raw is None or raw.empty:
+        raise LeadbookError(
+            f"paste the rows to import into a sheet named {INBOX_SHEET} (any headers), then click Import"
+        )
+    now = dt.datetime.now().replace(microsecond=0)
+    imported = services.import_rows(
+        live, raw, f"the {INBOX_SHEET} sheet", now.date(), now, who(), dry_run=True
+    )
+    plan = imported.plan
+    plan.add(SetCells(INBOX_SHEET, inbox_report(imported).to_frame(INBOX_REPORT)))
+    counts = ", ".join(f"{n} {k}" for k, n in imported.counts().items())
+    conflicts = f"; {len(imported.conflicts)} conflicting value(s) kept" if len(imported.conflicts) else ""
+    message = f"Imported the {INBOX_SHEET} sheet: {counts}{conflicts}. See the {INBOX_REPORT} column."
+    return Result(plan, message=message)
+
+
+def _calibrate(live: LiveBook) -> Result:
+    result, plan = services.calibrate(live, dt.date.today(), who=who(), write=False)
+    return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
+
+
+ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
+    "qualify": _qualify,
+    "refresh": _refresh,
+    "highlight": _highlight,
+    "summary": _summary,
+    "check": _check,
+    "log_touch": _log_touch,
+    "import_inbox": _import_inbox,
+    "calibrate": _calibrate,
+}
+
+
+def qualify(book: xw.Book | None = None) -> None:
+    """Score every lead and move the qualified ones to Prospects (logged)."""
+    run(book, "qualify")
+
+
+def refresh(book: xw.Book | None = None) -> None:
+    """Recompute Score, Grade, Reasons, Status and the follow-up columns on Leads."""
+    run(book, "refresh")
+
+
+def highlight(book: xw.Book | None = None) -> None:
+    """Refresh only the follow-up columns (Touches, Last/Next touch, Follow-up): the colours follow."""
+    run(book, "highlight")
+
+
+def summary(book: xw.Book | None = None) -> None:
+    """Rebuild the Summary sheet: funnel, sources, owners, aging, persistence, charts."""
+    run(book, "summary")
+
+
+def check(book: xw.Book | None = None) -> None:
+    """List every problem on a sheet named Check (cleared first) and say how many there are."""
+    run(book, "check")
+
+
 def log_touch(book: xw.Book | None = None) -> None:
     """Add a Touches row for the selected lead (today, Out, its Owner) and select its Kind cell."""
+    run(book, "log_touch")
 
-    def action(live: LiveBook) -> None:
-        lead = selected_lead(live)
-        touch = pd.DataFrame(
-            [[dt.datetime.combine(dt.date.today(), dt.time()), lead[s.LEAD_ID], s.OUT, lead.get(s.OWNER)]],
-            columns=[s.DATE, s.LEAD_ID, s.DIRECTION, s.OWNER],
-        )
-        live.apply(Plan([AppendRows(s.TOUCHES, touch)]))
-        row = live.appended[live.sheet(s.TOUCHES).name][0]
-        sheet = live.sheet(s.TOUCHES)
-        sheet.activate()
-        positions = live.positions(s.TOUCHES)
-        sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
 
-    run(book, action)
+def import_inbox(book: xw.Book | None = None) -> None:
+    """Import the rows pasted into the Inbox sheet into Leads (same rules as `leadbook import`)."""
+    run(book, "import_inbox")
+
+
+def calibrate(book: xw.Book | None = None) -> None:
+    """Learn the points from won/lost history and rebuild the Calibration sheet (Settings untouched).
+
+    Writing the card into Settings stays a deliberate step: `leadbook calibrate --apply`, or typing
+    the proposed values from the Calibration sheet into Settings.
+    """
+    run(book, "calibrate")

@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import xlwings as xw
 
-from leadbook.book.live import LiveBook, excel_value
+from leadbook.book.base import plain_value
+from leadbook.book.live import LiveBook
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.clean import EXCEL_EPOCH, clean
@@ -167,9 +168,18 @@ def _ids_frame(lead_ids: list[list[Any]]) -> pd.DataFrame:
     return _frame(s.LEADS, lead_ids, (s.LEAD_ID,), "lead_ids")
 
 
+def _result(value: object) -> object:
+    """A function result: plain values, dates as datetime. Excel never parses a function's
+    result as typed input, so text ("+20 need confirmed") needs no apostrophe here."""
+    value = plain_value(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
 def _spill(values: pd.Series, blank: pd.Series) -> list[list[Any]]:
     """One value per lead as a column Excel spills; "" on rows with nothing in them."""
-    return [["" if empty else excel_value(v)] for v, empty in zip(values, blank, strict=True)]
+    return [["" if empty else _result(v)] for v, empty in zip(values, blank, strict=True)]
 
 
 def _answer(compute: Callable[[], list[list[Any]]]) -> list[list[Any]] | str:

@@ -98,34 +98,36 @@ def _rewrite_zip(path: Path, edit) -> None:
             z.writestr(name, data)
 
 
-def test_refuses_before_writing_a_book_with_parts_openpyxl_drops(sample):
-    def add_sparkline_ext(parts):
+def test_cell_writes_keep_extensions_and_every_part_they_do_not_own(sample):
+    def add_extensions(parts):
         name = "xl/worksheets/sheet1.xml"
         parts[name] = parts[name].replace(
             b"</worksheet>",
             b"<extLst><ext uri='{05C60535-1F16-4fd2-B633-F4F36F0B64E0}'/></extLst></worksheet>",
         )
-
-    _rewrite_zip(sample, add_sparkline_ext)
-    before = sample.read_bytes()
-    with pytest.raises(LeadbookError, match="cannot keep: xl/worksheets/sheet1.xml: Excel 2010"):
-        FileBook(sample).apply(set_score({2: 1}))
-    assert sample.read_bytes() == before
-
-
-def test_refuses_when_the_writer_drops_a_whole_part(sample):
-    def add_custom_xml(parts):
         parts["customXml/item1.xml"] = b"<?xml version='1.0'?><root/>"
         parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
             b"</Types>",
             b'<Override PartName="/customXml/item1.xml" ContentType="application/vnd.test.custom+xml"/></Types>',
         )
 
-    _rewrite_zip(sample, add_custom_xml)
-    before = sample.read_bytes()
-    with pytest.raises(LeadbookError, match="would drop 1 custom part"):
-        FileBook(sample).apply(set_score({2: 1}))
-    assert sample.read_bytes() == before
+    _rewrite_zip(sample, add_extensions)
+    with zipfile.ZipFile(sample) as z:
+        before = {n: z.read(n) for n in z.namelist()}
+    FileBook(sample).apply(set_score({2: 1}))
+    with zipfile.ZipFile(sample) as z:
+        after = {n: z.read(n) for n in z.namelist()}
+    assert set(after) == set(before)
+    changed = {n for n in before if before[n] != after[n]}
+    # workbook.xml changes only to ask for recalculation on open (openpyxl-made books already do)
+    assert "xl/worksheets/sheet1.xml" in changed and changed <= {
+        "xl/worksheets/sheet1.xml",
+        "xl/workbook.xml",
+    }
+    assert b'fullCalcOnLoad="1"' in after["xl/workbook.xml"]
+    assert after["xl/worksheets/sheet1.xml"].endswith(
+        b"<extLst><ext uri='{05C60535-1F16-4fd2-B633-F4F36F0B64E0}'/></extLst></worksheet>"
+    )
     assert not list(sample.parent.glob(".~leadbook-*"))
 
 

@@ -214,3 +214,51 @@ def test_dates_and_blank_medians_render_as_excel_values():
     assert pd.Timestamp(ws["B5"].value) == pd.Timestamp("2026-03-02")
     assert ws["B5"].number_format == "yyyy-mm-dd"
     assert ws["C5"].value is None
+
+
+def _members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def test_summary_is_written_into_a_book_with_parts_openpyxl_would_drop(book, tmp_path):
+    """A sparkline-style extLst on Leads, once refused: now the Leads part keeps every byte."""
+    parts = _members(book)
+    leads = next(n for n in parts if n.startswith("xl/worksheets/sheet1."))
+    ext = b'<extLst><ext uri="{05C60535-1F16-4fd2-B633-F4F36F0B64E0}"><x14:sparklineGroups xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"/></ext></extLst>'
+    parts[leads] = parts[leads].replace(b"</worksheet>", ext + b"</worksheet>")
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    FileBook(book).apply(Plan([summary_op(book)]))
+    after = _members(book)
+    assert after[leads] == parts[leads]
+    for name in parts:
+        if (
+            "/charts/" in name
+            or name.startswith("xl/drawings/drawing1")
+            or name.startswith("xl/worksheets/sheet7")
+        ):
+            assert after[name] == parts[name], name  # the user's sheet and chart on Mine
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+
+
+def test_styles_stop_growing_after_the_first_summary(book):
+    FileBook(book).apply(Plan([summary_op(book)]))
+    first = _members(book)
+    FileBook(book).apply(Plan([summary_op(book)]))
+    second = _members(book)
+    assert second["xl/styles.xml"] == first["xl/styles.xml"]
+    assert set(second) == set(first)
+
+
+def test_a_hidden_selected_summary_stays_hidden_and_selected(book):
+    wb = openpyxl.load_workbook(book)
+    wb[s.SUMMARY].sheet_state = "hidden"
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == s.SUMMARY
+    wb.save(book)
+    FileBook(book).apply(Plan([summary_op(book)]))
+    wb = openpyxl.load_workbook(book)
+    assert wb[s.SUMMARY].sheet_state == "hidden"
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [s.SUMMARY]

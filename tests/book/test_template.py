@@ -1,7 +1,11 @@
+import subprocess
+import zipfile
+
 import openpyxl
 import pytest
 import python_calamine
 from factories import TODAY
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font, PatternFill
 
 from leadbook.book.filebook import FileBook
@@ -135,3 +139,86 @@ def test_adopt_twice_adds_nothing(tmp_path):
     before = path.read_bytes()
     _, added = adopt_book(path)
     assert added == [] and path.read_bytes() == before
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist() if not i.is_dir()}
+
+
+def complete_but_for_sheets(path, drop=(s.SETTINGS, s.SUMMARY, s.LOG, s.PROSPECTS)):
+    """A leadbook whose Leads and Touches are complete, with a user sheet; some sheets deleted."""
+    new_book(path)
+    wb = openpyxl.load_workbook(path)
+    for sheet in drop:
+        del wb[sheet]
+    mine = wb.create_sheet("Mine")
+    mine.append(["Month", "Calls"])
+    mine.append(["Jan", 3])
+    chart = BarChart()
+    chart.add_data(Reference(mine, min_col=2, min_row=1, max_row=2), titles_from_data=True)
+    mine.add_chart(chart, "D2")
+    wb.save(path)
+
+
+def test_adopt_grafts_missing_sheets_and_keeps_every_part_of_the_tracker(tmp_path):
+    path = tmp_path / "t.xlsx"
+    complete_but_for_sheets(path)
+    before = _members(path)
+    _, added = adopt_book(path)
+    assert {"sheet Settings", "sheet Summary", "sheet Log", "sheet Prospects"} <= set(added)
+    assert "Leads column 'Score'" not in added
+    after = _members(path)
+    owned = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+    for name, data in before.items():
+        if name not in owned:
+            assert after[name] == data, name
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [s.LEADS, s.TOUCHES, "Mine", s.PROSPECTS, s.SETTINGS, s.SUMMARY, s.LOG]
+    for sheet in (s.PROSPECTS, s.SETTINGS, s.LOG):
+        ws = wb[sheet]
+        assert sheet in ws.tables and ws.freeze_panes == "A2"
+        assert [c.value for c in ws[1]][: len(s.COLUMNS[sheet])] == list(s.COLUMNS[sheet])
+    assert [r[0] for r in wb[s.SETTINGS].iter_rows(min_row=2, values_only=True)] == KEYS
+    assert wb[s.SETTINGS].column_dimensions["C"].width == 90
+    stages = {dv.formula1 for dv in wb[s.PROSPECTS].data_validations.dataValidation}
+    assert any("Won" in f for f in stages)
+    tables = [parse_table(after, n) for n in after if n.startswith("xl/tables/")]
+    assert len({t.get("id") for t in tables}) == len(tables) == 5
+    assert len({t.get("displayName").lower() for t in tables}) == 5
+    settings = FileBook(path).read(s.SETTINGS)
+    assert settings[s.SETTING].tolist() == KEYS
+    _, again = adopt_book(path)
+    assert again == []
+
+
+def parse_table(members, name):
+    from leadbook.book.xlsx.graft import parse
+
+    return parse(members[name])
+
+
+def test_a_libreoffice_tracker_takes_the_new_sheets(tmp_path):
+    source = tmp_path / "src.xlsx"
+    complete_but_for_sheets(source, drop=(s.LOG, s.SUMMARY))
+    out = tmp_path / "lo"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    path = out / "src.xlsx"
+    before = _members(path)
+    _, added = adopt_book(path)
+    assert "sheet Log" in added and "sheet Summary" in added
+    after = _members(path)
+    assert after["xl/worksheets/sheet1.xml"] == before["xl/worksheets/sheet1.xml"]
+    reader = python_calamine.CalamineWorkbook.from_path(str(path))
+    assert reader.sheet_names[-2:] == [s.SUMMARY, s.LOG]
+    assert reader.get_sheet_by_name(s.LOG).to_python()[0][: len(s.LOG_COLUMNS)] == list(s.LOG_COLUMNS)
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    assert (out / "src.pdf").stat().st_size > 1000

@@ -47,6 +47,7 @@ __all__ = [
     "call_udf",
     "acall_udf",
     "to_js_date",
+    "excel_parses",
 ]
 
 CLIENT = "Office.js"  # what xlwings Lite and the xlwings Server add-in send
@@ -128,12 +129,33 @@ def _cell_to_wire(value: Any) -> Any:
 _PY_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$")
 
 
+_NUMBER_RE = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def excel_parses(value: str) -> Any:
+    """What Excel makes of a string typed into a cell (as COM and Office.js write it).
+
+    A leading apostrophe marks text and is not stored; text starting with = + - @ is read as a
+    formula (here: its error, "#NAME?"); a number-like string becomes a number. Returns the
+    string itself when Excel keeps it as text.
+    """
+    if value.startswith("'"):
+        return value[1:]
+    if value[:1] in ("=", "+", "-", "@") and len(value) > 1:
+        return float(value) if _NUMBER_RE.match(value) else "#NAME?"
+    if _NUMBER_RE.match(value):
+        return float(value)
+    return value
+
+
 def _written_to_wire(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str) and _PY_DATE_RE.match(value):
         fmt = "%Y-%m-%d %H:%M:%S" if " " in value else "%Y-%m-%d"
         return to_js_date(dt.datetime.strptime(value, fmt))
+    if isinstance(value, str):
+        value = excel_parses(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -564,9 +586,10 @@ def apply_actions(payload: dict, actions: dict | list) -> dict:
     as dicts, ``payload["_skipped"]`` the names of formatting/object actions that have
     no effect here.  Raises UnsupportedAction for anything else.
 
-    Not simulated: Excel's own parsing of written strings (a str "00123" would
-    become the number 123 in Excel; ISO-like dates *are* converted, see below),
-    formula results (a formula is kept as its text), and recalculation.
+    Excel's parsing of written strings is simulated as far as leadbook needs it
+    (:func:`excel_parses`: apostrophe, formula-like and number-like text; ISO-like
+    dates are converted, see ``_written_to_wire``). Not simulated: formula results
+    (a formula is kept as its text), other locale-dependent parsing, recalculation.
     """
     new = copy.deepcopy(payload)
     new.setdefault("_alerts", [])

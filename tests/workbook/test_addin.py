@@ -21,7 +21,7 @@ CUSTOM_UI = ADDIN / "customUI.xml"
 LEADBOOK_BAS = ADDIN / "Leadbook.bas"
 UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 EXTENSIBILITY = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-MACROS = ["qualify", "refresh", "summary", "highlight", "log_touch", "check"]
+MACROS = ["qualify", "refresh", "summary", "highlight", "log_touch", "check", "import_inbox", "calibrate"]
 RUNPYTHON = re.compile(r'^\s*RunPython\s+"([^"]*)"', re.MULTILINE)
 MACRO_CALL = re.compile(r"import leadbook\.excel\.macros as m; m\.(\w+)\(\)")
 # oletools 0.60 still uses pyparsing's old camelCase names.
@@ -49,17 +49,19 @@ def on_actions() -> list[str]:
     return [b.get("onAction") for b in buttons()]
 
 
-def test_ribbon_has_leadbook_tab_with_six_buttons():
+def test_ribbon_has_leadbook_tab_with_its_buttons():
     labels = [b.get("label") for b in buttons()]
     assert labels == [
         "Qualify",
         "Refresh",
         "Highlight overdue",
         "Log touch",
+        "Import",
         "Refresh summary",
         "Check",
+        "Calibrate",
     ]
-    assert len({b.get("id") for b in buttons()}) == 6
+    assert len({b.get("id") for b in buttons()}) == 8
 
 
 @pytest.mark.parametrize("attr", ["id", "label", "imageMso", "screentip", "supertip", "onAction"])

@@ -31,3 +31,11 @@ End Sub
 Sub LeadbookCheck(control As Object)
     RunPython "import leadbook.excel.macros as m; m.check()"
 End Sub
+
+Sub LeadbookImport(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.import_inbox()"
+End Sub
+
+Sub LeadbookCalibrate(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.calibrate()"
+End Sub

@@ -1,8 +1,10 @@
 """Leadbook for xlwings Lite (Excel for the web, Windows and macOS): paste this into main.py.
 
 The scripts and functions are leadbook's own (leadbook.excel.macros and leadbook.excel.udfs,
-the code behind the desktop ribbon): this file only hands them to xlwings Lite. Run a script
-from the xlwings Lite task pane; the functions appear in Excel as =LB_SCORE(...) etc.
+the code behind the desktop ribbon): this file only hands them to xlwings Lite. Each script
+takes an `xw.BookAsync`, so xlwings Lite sends no cell values up front: leadbook reads only
+the sheets and columns the action needs, in requests well under Excel for the web's 5 MB.
+Run a script from the xlwings Lite task pane; the functions appear as =LB_SCORE(...) etc.
 """
 
 import xlwings as xw
@@ -20,36 +22,48 @@ from leadbook.excel.udfs import (  # noqa: F401 - registered by xlwings Lite as 
 
 
 @script
-def qualify(book: xw.Book):
+async def qualify(book: xw.BookAsync):
     """Score every lead and move the qualified ones to Prospects (logged)."""
-    macros.qualify(book)
+    await macros.run_async(book, "qualify")
 
 
 @script
-def refresh(book: xw.Book):
+async def refresh(book: xw.BookAsync):
     """Recompute Score, Grade, Reasons, Status and the follow-up columns on Leads."""
-    macros.refresh(book)
+    await macros.run_async(book, "refresh")
 
 
 @script
-def highlight(book: xw.Book):
+async def highlight(book: xw.BookAsync):
     """Refresh only the follow-up columns; the Overdue / Due today colours follow."""
-    macros.highlight(book)
+    await macros.run_async(book, "highlight")
 
 
 @script
-def summary(book: xw.Book):
+async def summary(book: xw.BookAsync):
     """Rebuild the Summary sheet."""
-    macros.summary(book)
+    await macros.run_async(book, "summary")
 
 
 @script
-def log_touch(book: xw.Book):
+async def log_touch(book: xw.BookAsync):
     """Add a Touches row for the lead selected on Leads and select its Kind cell."""
-    macros.log_touch(book)
+    await macros.run_async(book, "log_touch")
 
 
 @script
-def check(book: xw.Book):
+async def check(book: xw.BookAsync):
     """List every problem in the workbook on the Check sheet."""
-    macros.check(book)
+    await macros.run_async(book, "check")
+
+
+@script
+async def import_inbox(book: xw.BookAsync):
+    """Import the rows pasted into the Inbox sheet into Leads, without duplicates."""
+    await macros.run_async(book, "import_inbox")
+
+
+@script
+async def calibrate(book: xw.BookAsync):
+    """Learn the points from won/lost leads and show them on the Calibration sheet."""
+    await macros.run_async(book, "calibrate")
