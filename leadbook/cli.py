@@ -123,7 +123,7 @@ def adopt(book: Path = BookArg) -> None:
 @reports_errors
 def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
-    problems = services.check(FileBook(book), _today(today))
+    problems = services.check(FileBook(book, services.NEEDS["check"]), _today(today))
     if not problems:
         console.print(f"[green]No problems[/] in {book}")
         return
@@ -142,7 +142,11 @@ def qualify(
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
     outcome = services.qualify(
-        FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run
+        FileBook(book, services.NEEDS["qualify"]),
+        _today(today),
+        who,
+        dt.datetime.now().replace(microsecond=0),
+        dry_run,
     )
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
@@ -182,7 +186,7 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
 @reports_errors
 def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
-    result = services.refresh(FileBook(book), _today(today), who=getpass.getuser())
+    result = services.refresh(FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser())
     console.print(_follow_up_table(result.values))
     if result.orphans:
         console.print(
@@ -202,7 +206,7 @@ def summary(
     ),
 ) -> None:
     """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
-    op = services.summary(FileBook(book), _today(today), write=write)
+    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write=write)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
         table = Table(title=block.title, title_justify="left")

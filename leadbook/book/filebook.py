@@ -31,8 +31,10 @@ def load(path: Path) -> Workbook:
 class FileBook:
     """A workbook on disk. Reads come from the file as it is; `apply` writes one plan safely."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, needs: dict[str, tuple[str, ...] | None] | None = None) -> None:
+        """`needs` (sheet -> contract columns, None for all; `services.NEEDS[action]`) narrows reads."""
         self.path = Path(path)
+        self.needs = needs or {}
         if self.path.suffix.lower() not in SUFFIXES:
             raise LeadbookError(f"{self.path.name}: leadbook works on .xlsx and .xlsm files")
         if not self.path.exists():
@@ -51,7 +53,8 @@ class FileBook:
     def read(self, sheet: str) -> pd.DataFrame | None:
         if sheet not in self._frames:
             name = self._name(sheet)
-            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name)
+            columns = self.needs.get(sheet)
+            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name, columns)
         return self._frames[sheet]
 
     def _name(self, sheet: str) -> str | None:
