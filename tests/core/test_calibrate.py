@@ -196,3 +196,16 @@ def test_a_gate_that_disqualifies_is_no_leak():
     assert s.NEED not in result.leaky and result.card.points[s.NEED]["No"] < result.card.points[s.NEED]["Yes"]
     gate_off = c.calibrate(leads, prospects, h[s.TOUCHES], None, Settings(gate_need=False), TODAY)
     assert s.NEED in gate_off.leaky  # without the gate, all-lost Need = No is a leak to name
+
+
+def test_a_column_named_as_written_after_the_outcome_is_left_out_unless_included():
+    h = history(1500, seed=9)
+    leads = h[s.LEADS].copy()
+    leads["Last activity"] = leads["Industry"]  # informative, but "Last ..." keeps changing until the close
+    result = c.calibrate(leads, h[s.PROSPECTS], h[s.TOUCHES], None, Settings(), TODAY)
+    assert "after the outcome" in result.left_out["Last activity"]
+    assert "Last activity" not in result.usefulness.index
+    kept = c.calibrate(
+        leads, h[s.PROSPECTS], h[s.TOUCHES], None, Settings(), TODAY, include=("Last activity",)
+    )
+    assert "Last activity" not in kept.left_out and "Last activity" in kept.usefulness.index
