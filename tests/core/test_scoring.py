@@ -71,6 +71,7 @@ def test_a_users_override_column_wins_and_the_reason_says_so():
 answers = st.sampled_from([s.YES, s.UNKNOWN, None, s.NO])
 
 
+@hsettings(deadline=None)
 @given(question=st.sampled_from(s.YES_NO_QUESTIONS), others=st.lists(answers, min_size=5, max_size=5))
 def test_yes_never_scores_lower_than_unknown(question, others):
     base = dict(zip(s.YES_NO_QUESTIONS, others, strict=True))
