@@ -308,20 +308,30 @@ def import_(
             console.print(f"Wrote {book} (a backup is kept beside it).")
 
 
-def _import_one(book: FileBook, path: Path, options, touches: bool, dry_run: bool) -> services.Imported:
-
+def _import_one(
+    book: FileBook, path: Path, options: ImportOptions, touches: bool, dry_run: bool
+) -> services.Imported:
+    """Read one export and import it, with a progress bar through the phases for a big file."""
     started = time.perf_counter()
-
     raw = read_export(path)
     read = time.perf_counter() - started
     now = dt.datetime.now().replace(microsecond=0)
-    run = lambda: services.import_rows(  # noqa: E731
-        book, raw, path.name, now.date(), now, getpass.getuser(), options, touches, dry_run
-    )
+
+    def run(step=lambda _: None) -> services.Imported:
+        return services.import_rows(
+            book, raw, path.name, now.date(), now, getpass.getuser(), options, touches, dry_run, step
+        )
+
     if len(raw) >= PROGRESS_FROM:
         with Progress(console=console, transient=True) as progress:
-            progress.add_task(f"Importing {len(raw):,} rows of {path.name}", total=None)
-            result = run()
+            task = progress.add_task(f"{path.name}: {len(raw):,} rows", total=3, completed=0)
+
+            def step(phase: str) -> None:
+                done = {"reading": 0, "matching": 1, "writing": 2}[phase.split()[0]]
+                progress.update(task, completed=done, description=f"{path.name}: {phase}")
+
+            result = run(step)
+            progress.update(task, completed=3)
     else:
         result = run()
     result.seconds["read"] = read

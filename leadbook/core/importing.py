@@ -165,13 +165,14 @@ def as_text(values: pd.Series) -> pd.Series:
     """IDs, names and phones as text: a number cell 1001.0 is '1001'."""
 
     def one(v: object) -> object:
-        if v is None:
+        if v is None or (isinstance(v, float) and v != v):  # None or NaN
             return None
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v)
 
-    return values.map(one).astype(object)
+    out = values.map(one).astype(object)
+    return out.where(out.notna(), None)
 
 
 def _mapped(values: pd.Series, table: dict[str, str], choices: tuple[str, ...]) -> pd.Series:

@@ -253,6 +253,11 @@ def _import_inbox(live: LiveBook) -> Result:
     return Result(plan, message=message)
 
 
+def _calibrate(live: LiveBook) -> Result:
+    result, plan = services.calibrate(live, dt.date.today(), who=who(), write=False)
+    return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
+
+
 ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "qualify": _qualify,
     "refresh": _refresh,
@@ -261,6 +266,7 @@ ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "check": _check,
     "log_touch": _log_touch,
     "import_inbox": _import_inbox,
+    "calibrate": _calibrate,
 }
 
 
@@ -297,15 +303,6 @@ def log_touch(book: xw.Book | None = None) -> None:
 def import_inbox(book: xw.Book | None = None) -> None:
     """Import the rows pasted into the Inbox sheet into Leads (same rules as `leadbook import`)."""
     run(book, "import_inbox")
-
-
-def _calibrate(live: LiveBook) -> Result:
-    """The Calibration sheet's plan (Settings untouched: --apply stays a deliberate step)."""
-    result, plan = services.calibrate(live, dt.date.today(), who=who(), write=False)
-    return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
-
-
-ACTIONS["calibrate"] = _calibrate
 
 
 def calibrate(book: xw.Book | None = None) -> None:
