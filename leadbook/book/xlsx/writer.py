@@ -4,6 +4,10 @@ For each sheet: find its part and table, the header row and column positions (as
 finds them), where appended rows go; build the cell edits; stream-patch the part; grow the
 table. Then the workbook-level fixes: new formats in styles.xml, recalculation on open, and
 calcChain.xml dropped when a formula cell was overwritten. Every other part is left alone.
+
+Styles: a replaced cell keeps its own; a new cell in an appended row takes the style of the cell
+above (so Reasons wraps where the row above wraps), else its column's; only a date gets a format
+of its own (`styles.date_style`). leadbook sets no wrap or alignment itself.
 """
 
 from __future__ import annotations
