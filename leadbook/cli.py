@@ -21,7 +21,7 @@ from rich.table import Table
 from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
-from leadbook.book.template import adopt_book, new_book
+from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
 from leadbook.core.importing import ImportOptions
@@ -91,6 +91,8 @@ def new(
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    from leadbook.book.template import new_book  # openpyxl, loaded only for the commands that need it
+
     frames = sample_book(sample, None, _today(today), seed) if sample else None
     new_book(book, frames)
     console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
@@ -100,6 +102,8 @@ def new(
 @reports_errors
 def adopt(book: Path = BookArg) -> None:
     """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    from leadbook.book.template import adopt_book
+
     mapping, added = adopt_book(book)
     table = Table(title="Headers read as leadbook columns", title_justify="left")
     for header in ("Sheet", "Your header", "leadbook column"):
@@ -154,7 +158,7 @@ def qualify(
     if not outcome.plan:
         console.print("Nothing to change: the workbook is already up to date.")
     elif not dry_run:
-        console.print(f"Wrote {book} (a backup is kept beside it).")
+        console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _follow_up_table(leads: pd.DataFrame) -> Table:
@@ -309,7 +313,7 @@ def import_(
         if not result.plan:
             console.print("Nothing to import: every row is already in the workbook.")
         elif not dry_run:
-            console.print(f"Wrote {book} (a backup is kept beside it).")
+            console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _import_one(
@@ -410,6 +414,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
+        refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
     for args in (
         ["new", str(path), "--sample", str(leads)],

@@ -8,6 +8,7 @@ shrunk toward the hand-set points when it is small). Pure: frames in, a `Calibra
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -188,7 +189,7 @@ def calibrate(
     touches: pd.DataFrame,
     log: pd.DataFrame | None,
     current: Settings,
-    today,
+    today: dt.date,
     target: str = cf.WON_TARGET,
     include: tuple[str, ...] = (),
 ) -> Calibration:

@@ -10,6 +10,7 @@ column written at or after the outcome.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -108,7 +109,7 @@ def _dates(ids: pd.Series, by_id: pd.Series) -> pd.Series:
 
 
 def _decision_dates(
-    leads: pd.DataFrame, prospects: pd.DataFrame, log: pd.DataFrame | None, today
+    leads: pd.DataFrame, prospects: pd.DataFrame, log: pd.DataFrame | None, today: dt.date
 ) -> pd.Series:
     """When each lead was decided: Qualified on, else Closed on, else its Log 'Disqualified' row."""
     rows = first_rows(prospects)
@@ -149,7 +150,7 @@ def closed_history(
     log: pd.DataFrame | None,
     settings: Settings,
     target: str,
-    today,
+    today: dt.date,
 ) -> History:
     """The closed leads for the target, oldest Created first, with their outcome and engagement."""
     closed, won = _outcomes(leads, prospects, target)

@@ -59,7 +59,10 @@ def explain(result: Calibration) -> Calibration:
                     "your hand-set points the rest; with 200 or more the learned points stand alone."
                 )
             if current.auc > learned.auc:
-                said.append("The current hand-set points rank the newest leads better than the learned card.")
+                said.append(
+                    "The current hand-set points rank the newest leads better than the learned card: "
+                    "keeping them is the safer choice unless the history has changed since they were set."
+                )
     for name, why in result.leaky.items():
         kept = s.header_key(name) in {s.header_key(i) for i in result.include}
         said.append(
@@ -98,13 +101,17 @@ def card_frame(result: Calibration, current: Settings) -> pd.DataFrame:
     })  # fmt: skip
 
 
+FIGURE_PERCENT = ("AUC", "Chance from", "Chance to")
+
+
 def figures_frame(result: Calibration) -> pd.DataFrame:
+    """One row per scorer. AUC and its chance range read as percentages (the chance that a won lead
+    outscores a lost one); Brier as text with three decimals, which a one-decimal format would hide."""
     rows = [
-        (name, f.auc, f.band[0], f.band[1], f.lift, f.brier) for name, f in result.figures.items()
-    ]  # fmt: skip
-    return pd.DataFrame(
-        rows, columns=["Scorer", "AUC", "Chance from", "Chance to", "Top-tenth lift", "Brier"]
-    )
+        (name, f.auc, f.band[0], f.band[1], round(f.lift, 2), f"{f.brier:.3f}")
+        for name, f in result.figures.items()
+    ]
+    return pd.DataFrame(rows, columns=["Scorer", *FIGURE_PERCENT, "Top-tenth lift", "Brier"])
 
 
 def calibration_sheet(result: Calibration, current: Settings, today: dt.date) -> ReplaceSheet:
@@ -119,7 +126,12 @@ def calibration_sheet(result: Calibration, current: Settings, today: dt.date) ->
     if result.figures:
         figures = figures_frame(result)
         blocks.append(
-            Block(f"On the newest {result.held_out} closed leads (not used to learn)", figures, row)
+            Block(
+                f"On the newest {result.held_out} closed leads (not used to learn)",
+                figures,
+                row,
+                percent_columns=FIGURE_PERCENT,
+            )
         )
         row += len(figures) + 3
         deciles = result.deciles.copy()
@@ -127,7 +139,7 @@ def calibration_sheet(result: Calibration, current: Settings, today: dt.date) ->
         names = tuple(c for c in deciles.columns[1:])
         blocks.append(Block(f"Share that {goal}, by tenth of the score", deciles, row, percent_columns=names))
         charts.append(
-            Chart("column", f"Share that {goal} by tenth of the score", len(blocks) - 1, names, "I3")
+            Chart("column", f"Share that {goal} by tenth of the score", len(blocks) - 1, names, f"H{row}")
         )
         row += len(deciles) + 3
     card = card_frame(result, current)

@@ -69,8 +69,8 @@ def value_points(values: pd.Series, points: dict[str, float]) -> pd.Series:
     for label, edges in bands.items():
         if edges is not None and numbers is not None:
             out = out.mask(out.isna() & numbers.ge(edges[0]) & numbers.lt(edges[1]), points[label])
-    blank = _blank(values)
-    out = out.mask(out.isna() & blank, points.get(BLANK_VALUE, 0.0))
+    if points.get(BLANK_VALUE, 0.0) != points.get(OTHER_VALUE, 0.0):  # else one fill does (the common case)
+        out = out.mask(out.isna() & _blank(values), points.get(BLANK_VALUE, 0.0))
     return out.fillna(points.get(OTHER_VALUE, 0.0))
 
 

@@ -156,3 +156,56 @@ def test_qualified_target_counts_prospects_against_disqualified_leads():
     result = c.calibrate(leads, prospects, h[s.TOUCHES], None, Settings(), TODAY, target="qualified")
     assert result.closed == 400 and result.won == int((~gone).sum())
     assert "became a prospect" in said(result)
+
+
+def test_touches_after_the_decision_do_not_count():
+    """Won leads get replies only after they qualified: engagement must not learn from them."""
+    from leadbook.core import calibrate_features as cf
+    from leadbook.core.clean import clean
+
+    h = history(400, seed=7)
+    prospects = h[s.PROSPECTS]
+    won = prospects[prospects[s.STAGE].eq(s.WON)]
+    rows = [
+        {s.DATE: q + pd.Timedelta(days=d), s.LEAD_ID: i, s.DIRECTION: s.IN, s.OUTCOME: "Replied"}
+        for i, q in zip(won[s.LEAD_ID], won[s.QUALIFIED_ON], strict=True)
+        for d in (1, 5)
+    ]
+    early = {
+        s.DATE: prospects[s.QUALIFIED_ON].iloc[0],
+        s.LEAD_ID: prospects[s.LEAD_ID].iloc[0],
+        s.DIRECTION: s.IN,
+    }
+    raw = pd.DataFrame([*rows, early], dtype=object)
+    raw.index = pd.RangeIndex(2, 2 + len(raw), name="row")
+    touches = clean(s.TOUCHES, raw)[0]
+    hist = cf.closed_history(h[s.LEADS], prospects, touches, None, Settings(), "won", TODAY)
+    assert (hist.engagement[cf.TWO_WAY] > 0).sum() == 1  # only the touch on the decision day
+    result = c.calibrate(h[s.LEADS], prospects, touches, None, Settings(), TODAY)
+    assert result.figures[c.LEARNED].auc < 0.9
+
+
+def test_a_gate_that_disqualifies_is_no_leak():
+    """Need = No leads are Disqualified by the gate (lost by rule): Need is kept, not flagged."""
+    h = history(1500, seed=8)
+    leads = h[s.LEADS].copy()
+    no_need = leads[s.NEED].eq(s.NO)
+    leads.loc[no_need, s.STATUS] = "Disqualified"
+    prospects = h[s.PROSPECTS][~h[s.PROSPECTS][s.LEAD_ID].isin(leads.loc[no_need, s.LEAD_ID])]
+    result = c.calibrate(leads, prospects, h[s.TOUCHES], None, Settings(), TODAY)
+    assert s.NEED not in result.leaky and result.card.points[s.NEED]["No"] < result.card.points[s.NEED]["Yes"]
+    gate_off = c.calibrate(leads, prospects, h[s.TOUCHES], None, Settings(gate_need=False), TODAY)
+    assert s.NEED in gate_off.leaky  # without the gate, all-lost Need = No is a leak to name
+
+
+def test_a_column_named_as_written_after_the_outcome_is_left_out_unless_included():
+    h = history(1500, seed=9)
+    leads = h[s.LEADS].copy()
+    leads["Last activity"] = leads["Industry"]  # informative, but "Last ..." keeps changing until the close
+    result = c.calibrate(leads, h[s.PROSPECTS], h[s.TOUCHES], None, Settings(), TODAY)
+    assert "after the outcome" in result.left_out["Last activity"]
+    assert "Last activity" not in result.usefulness.index
+    kept = c.calibrate(
+        leads, h[s.PROSPECTS], h[s.TOUCHES], None, Settings(), TODAY, include=("Last activity",)
+    )
+    assert "Last activity" not in kept.left_out and "Last activity" in kept.usefulness.index
