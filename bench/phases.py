@@ -21,7 +21,7 @@ TODAY = dt.date(2026, 11, 23)
 def main() -> None:
     os.environ.setdefault("LEADBOOK_TIMING", "1")
     path, command = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "refresh")
-    book = FileBook(path)
+    book = FileBook(path, services.NEEDS.get(command))
     if command == "refresh":
         services.refresh(book, TODAY, write=False)
     elif command == "qualify":

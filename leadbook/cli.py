@@ -21,7 +21,7 @@ from rich.table import Table
 from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
-from leadbook.book.template import adopt_book, new_book
+from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
 from leadbook.core.importing import ImportOptions
@@ -91,6 +91,8 @@ def new(
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    from leadbook.book.template import new_book  # openpyxl, loaded only for the commands that need it
+
     frames = sample_book(sample, None, _today(today), seed) if sample else None
     new_book(book, frames)
     console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
@@ -100,6 +102,8 @@ def new(
 @reports_errors
 def adopt(book: Path = BookArg) -> None:
     """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    from leadbook.book.template import adopt_book
+
     mapping, added = adopt_book(book)
     table = Table(title="Headers read as leadbook columns", title_justify="left")
     for header in ("Sheet", "Your header", "leadbook column"):
@@ -119,7 +123,7 @@ def adopt(book: Path = BookArg) -> None:
 @reports_errors
 def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
-    problems = services.check(FileBook(book), _today(today))
+    problems = services.check(FileBook(book, services.NEEDS["check"]), _today(today))
     if not problems:
         console.print(f"[green]No problems[/] in {book}")
         return
@@ -138,7 +142,11 @@ def qualify(
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
     outcome = services.qualify(
-        FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run
+        FileBook(book, services.NEEDS["qualify"]),
+        _today(today),
+        who,
+        dt.datetime.now().replace(microsecond=0),
+        dry_run,
     )
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
@@ -150,7 +158,7 @@ def qualify(
     if not outcome.plan:
         console.print("Nothing to change: the workbook is already up to date.")
     elif not dry_run:
-        console.print(f"Wrote {book} (a backup is kept beside it).")
+        console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _follow_up_table(leads: pd.DataFrame) -> Table:
@@ -178,7 +186,7 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
 @reports_errors
 def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
-    result = services.refresh(FileBook(book), _today(today), who=getpass.getuser())
+    result = services.refresh(FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser())
     console.print(_follow_up_table(result.values))
     if result.orphans:
         console.print(
@@ -198,7 +206,7 @@ def summary(
     ),
 ) -> None:
     """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
-    op = services.summary(FileBook(book), _today(today), write=write)
+    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write=write)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
         table = Table(title=block.title, title_justify="left")
@@ -305,7 +313,7 @@ def import_(
         if not result.plan:
             console.print("Nothing to import: every row is already in the workbook.")
         elif not dry_run:
-            console.print(f"Wrote {book} (a backup is kept beside it).")
+            console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _import_one(
@@ -406,6 +414,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
+        refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
     for args in (
         ["new", str(path), "--sample", str(leads)],

@@ -45,12 +45,15 @@ class SheetReader:
             raise LeadbookError(f"{path.name} cannot be read as an Excel workbook: {exc}") from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
 
-    def frame(self, sheet: str, name: str) -> pd.DataFrame:
-        """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row."""
+    def frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row.
+
+        With `columns`, only those contract columns are read (rows blank in all of them dropped).
+        """
         try:
             top = header_position(self.path, name)
         except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):  # an unusual package layout
-            return self.exact_frame(sheet, name)
+            return self.exact_frame(sheet, name, columns)
         if top is None:
             return pd.DataFrame(index=pd.RangeIndex(2, 2, name="row"))
         try:
@@ -59,22 +62,25 @@ class SheetReader:
                 header_row=top,
                 schema_sample_rows=None,  # a type guessed from the first 1,000 rows would blank later cells
                 dtype_coercion="strict",
-                use_columns=lambda column: not column.name.startswith(_UNNAMED),
+                use_columns=lambda column: _wanted(sheet, column.name, columns),
             )
-            columns = loaded.selected_columns
             table = loaded.to_arrow()
         except fastexcel.UnsupportedColumnTypeCombinationError:
-            return self.exact_frame(sheet, name)
-        names = [c.name for c in columns]
+            return self.exact_frame(sheet, name, columns)
+        names = [c.name for c in loaded.selected_columns]
         if any(_is_repeat(header, names) for header in names):  # fastexcel renamed a repeated header
-            return self.exact_frame(sheet, name)
-        if any(c.dtype == "duration" for c in columns):  # time-of-day cells: as python-calamine has them
-            return self.exact_frame(sheet, name)
+            return self.exact_frame(sheet, name, columns)
+        if any(c.dtype == "duration" for c in loaded.selected_columns):  # time-of-day cells
+            return self.exact_frame(sheet, name, columns)
         return typed_frame(sheet, names, table, top)
 
-    def exact_frame(self, sheet: str, name: str) -> pd.DataFrame:
+    def exact_frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The sheet read cell by cell with python-calamine: every cell keeps its own type."""
-        return frame_from_rows(sheet, self.rows(name))[0]
+        frame = frame_from_rows(sheet, self.rows(name))[0]
+        if columns is None:
+            return frame
+        frame = frame[[c for c in frame.columns if c in columns]]
+        return frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
 
     def rows(self, name: str) -> list[list[object]]:
         """The sheet's cell values from A1, as python-calamine gives them."""
@@ -83,6 +89,13 @@ class SheetReader:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for damaged sheets
             raise LeadbookError(f"{self.path.name} cannot be read: {exc}", name) from exc
+
+
+def _wanted(sheet: str, header: str, columns: tuple[str, ...] | None) -> bool:
+    """Whether to load a column: a named header, and one of `columns` (all when None)."""
+    if header.startswith(_UNNAMED):
+        return False
+    return columns is None or s.map_headers(sheet, [header])[header] in columns
 
 
 def typed_frame(sheet: str, names: list[str], table: pa.RecordBatch, top: int) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
     if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
         return values.map(rule).astype(dtype) if dtype else values.map(rule)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    results = np.array([rule(v) for v in uniques] + [rule(None)], dtype=object)
+    results = np.array([rule(v) for v in np.asarray(uniques, dtype=object)] + [rule(None)], dtype=object)
     return pd.Series(results[codes], index=values.index, dtype=dtype)  # code -1 is a blank: rule(None)
 
 

@@ -171,3 +171,19 @@ def test_any_sheet_reads_as_the_cell_by_cell_path_does(tmp_path, data, top, kind
         cells |= row(top + 1 + i, list(values))
     path = write_book(tmp_path / "h.xlsx", s.TOUCHES, cells)
     assert_same_as_exact(path, s.TOUCHES)
+
+
+def test_reading_only_the_columns_an_action_needs_gives_those_columns_as_a_full_read(tmp_path):
+    cells = row(0, ["Touch date", "Lead", "Type", s.NOTES, "Mine"])
+    cells |= row(1, [dt.date(2026, 1, 2), "L1", "Call", "x", 1])
+    cells |= row(2, [None, None, None, "only a note", "y"])  # blank in the needed columns
+    cells |= row(3, [dt.date(2026, 1, 4), "L2", "Email", None, 3])
+    typed = write_book(tmp_path / "typed.xlsx", s.TOUCHES, cells)
+    mixed = write_book(tmp_path / "mixed.xlsx", s.TOUCHES, cells | {(4, 0): "soon", (4, 1): 7})
+    for path in (typed, mixed):
+        needs = {s.TOUCHES: (s.DATE, s.LEAD_ID, s.OUTCOME)}
+        got = FileBook(path, needs).read(s.TOUCHES)
+        full = FileBook(path).read(s.TOUCHES)[[s.DATE, s.LEAD_ID]]
+        assert list(got.columns) == [s.DATE, s.LEAD_ID]
+        assert got.index.tolist() == [i for i in full.index if i != 3]
+        pd.testing.assert_frame_equal(clean(s.TOUCHES, got)[0], clean(s.TOUCHES, full.drop(index=3))[0])

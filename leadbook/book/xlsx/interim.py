@@ -85,7 +85,20 @@ class ZipParts:
             while chunk := f.read(CHUNK):
                 yield chunk
 
+    def changed(self) -> set[str]:
+        """The members written or removed (every other one is copied as its compressed bytes)."""
+        return set(self._changed) | self._removed
+
     def write(self, name: str, data: bytes | Iterable[bytes]) -> None:
+        info = self._infos.get(name)
+        if (
+            isinstance(data, bytes)
+            and info is not None
+            and name not in self._changed
+            and name not in self._removed
+            and (len(data), zlib.crc32(data)) == (info.file_size, info.CRC)
+        ):
+            return  # the same content: keep the original's compressed bytes
         self._removed.discard(name)
         previous = self._changed.pop(name, None)
         self._changed[name] = deflate([data] if isinstance(data, bytes) else data)

@@ -328,6 +328,10 @@ class SheetPatch:
         if last is None:
             return None
         last_col, last_end = last
+        plain = all(c is None or (c.style is None and c.style_from is None) for c in edits.values())
+        if plain and min(edits) > last_col and _in_column_order(inner):  # all new, after the last: one splice
+            fresh = "".join(self._fresh(col, r, row_style, {}) for col in sorted(edits))
+            return inner[:last_end] + fresh + inner[last_end:]
         pieces = []
         for col in sorted(edits):
             cell = edits[col]

@@ -168,7 +168,7 @@ def validations(items: Callable[[Layout], list[bytes]]) -> TailFactory:
 
 def highlight_edit(lay: Layout, styles: Styles | None) -> TailEdit | None:
     """A tail edit putting back the Follow-up colour rules on Leads when a user removed them."""
-    from leadbook.book.install import HIGHLIGHTS, MAX_ROW, highlight_formula
+    from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
     from leadbook.book.xlsx.cells import column_letter
 
     if styles is None or s.FOLLOW_UP not in lay.positions or s.NEXT_TOUCH not in lay.positions:

@@ -264,3 +264,14 @@ def test_appending_below_a_totals_row_is_refused_and_nothing_is_written(book):
         FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
     assert book.read_bytes() == before
     assert not list(book.parent.glob(".~leadbook-*"))
+
+
+def test_a_workbook_part_with_an_entity_is_refused_with_a_sentence(book):
+    def entity(parts):
+        parts["xl/workbook.xml"] = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>' + parts["xl/workbook.xml"]
+
+    rewrite(book, entity)
+    before = book.read_bytes()
+    with pytest.raises(LeadbookError, match="xl/workbook.xml is not plain Excel XML"):
+        FileBook(book).apply(Plan([SetCells(s.LEADS, pd.DataFrame({s.SCORE: [7]}, index=[2]))]))
+    assert book.read_bytes() == before
