@@ -22,6 +22,10 @@ from pathlib import Path
 
 import xlsxwriter
 from corpus.parts import add_default, add_override, add_rel, insert_in_sheet, rewrite_zip, sheet_parts
+from xlsxwriter.utility import xl_col_to_name
+
+from leadbook.book.install import HIGHLIGHTS, highlight_formula
+from leadbook.core import schema as s
 
 OD = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -57,6 +61,12 @@ class Tracker:
     leads: object
     touches: object
     header_row: int  # 0-based, as xlsxwriter counts
+    headers: list[str]  # the Leads header as written
+
+    @property
+    def width(self) -> int:
+        """The first free Leads column (0-based)."""
+        return len(self.headers)
 
     def col(self, header: str) -> int:
         return LEADS_HEADERS.index(header)
@@ -66,36 +76,82 @@ class Tracker:
         return range(self.header_row + 1, self.header_row + 1 + len(LEADS))
 
 
+def adopted_columns(sheet: str, have: list[str]) -> list[str]:
+    """The contract columns a sheet lacks, appended after the tracker's own (what adopt would add)."""
+    return [c for c in s.COLUMNS[sheet] if c not in have]
+
+
+def add_dropdowns(ws, sheet: str, headers: list[str], top: int) -> None:
+    """The dropdowns adopt would add, so an adopted tracker gives adopt nothing to do on this sheet."""
+    for column, choices in s.CHOICES[sheet].items():
+        at = headers.index(column)
+        rule = {"validate": "list", "source": list(choices), "error_type": "warning"}
+        ws.data_validation(top + 1, at, 1048575, at, rule)
+
+
+def add_highlights(ws, wb, headers: list[str], top: int) -> None:
+    """adopt's Follow-up colour rules (the same formulas, so it finds them present)."""
+    follow = f"${xl_col_to_name(headers.index(s.FOLLOW_UP))}{top + 2}"
+    for state, fill, font in HIGHLIGHTS:
+        fmt = wb.add_format({"bg_color": f"#{fill}", "font_color": f"#{font}"})
+        for column in (s.NEXT_TOUCH, s.FOLLOW_UP):
+            at = headers.index(column)
+            criteria = "=" + highlight_formula(state, follow)
+            rule = {"type": "formula", "criteria": criteria, "format": fmt, "stop_if_true": True}
+            ws.conditional_format(top + 1, at, 1048575, at, rule)
+
+
 @contextmanager
 def tracker(
-    path: Path, *, options: dict | None = None, title: str = "", touches: bool = True
+    path: Path, *, adopted: bool = False, options: dict | None = None, title: str = "", touches: bool = True
 ) -> Iterator[Tracker]:
-    """Write the standard tracker with xlsxwriter; the caller adds its features inside the block."""
+    """Write the standard tracker with xlsxwriter; the caller adds its features inside the block.
+
+    `adopted`: Leads and Touches already hold every contract column, dropdown and highlight, so
+    adopt only adds the missing sheets (the graft path) and every later write patches the package.
+    """
     wb = xlsxwriter.Workbook(path, {"strings_to_numbers": False, **(options or {})})
     date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    leads, headers, top = write_leads(wb, date, adopted, title)
+    sheet = write_touches(wb, date, adopted) if touches else None
+    yield Tracker(wb, leads, sheet, top, headers)
+    wb.close()
+
+
+def write_cells(ws, first_row: int, rows: list[tuple], date) -> None:
+    """Rows of values from `first_row` (0-based): dates with a date format, blanks left empty."""
+    for i, row in enumerate(rows, start=first_row):
+        for j, value in enumerate(row):
+            if isinstance(value, dt.date):
+                ws.write_datetime(i, j, dt.datetime.combine(value, dt.time()), date)
+            elif value != "":
+                ws.write_string(i, j, value)
+
+
+def write_leads(wb, date, adopted: bool, title: str) -> tuple[object, list[str], int]:
+    """The Leads sheet (an optional title row above the header); returns it, its header, the header row."""
     leads = wb.add_worksheet("Leads")
     top = 0
     if title:
         leads.write(0, 0, title, wb.add_format({"bold": True}))
         top = 1
-    leads.write_row(top, 0, LEADS_HEADERS, wb.add_format({"bold": True}))
-    for i, row in enumerate(LEADS, start=top + 1):
-        for j, value in enumerate(row):
-            if isinstance(value, dt.date):
-                leads.write_datetime(i, j, dt.datetime.combine(value, dt.time()), date)
-            elif value != "":
-                leads.write_string(i, j, value)
-    sheet = None
-    if touches:
-        sheet = wb.add_worksheet("Touches")
-        sheet.write_row(0, 0, TOUCHES_HEADERS)
-        for i, row in enumerate(TOUCHES, start=1):
-            sheet.write_datetime(i, 0, dt.datetime.combine(row[0], dt.time()), date)
-            for j, value in enumerate(row[1:], start=1):
-                if value:
-                    sheet.write_string(i, j, value)
-    yield Tracker(wb, leads, sheet, top)
-    wb.close()
+    headers = LEADS_HEADERS + (adopted_columns(s.LEADS, LEADS_HEADERS) if adopted else [])
+    leads.write_row(top, 0, headers, wb.add_format({"bold": True}))
+    if adopted:
+        add_dropdowns(leads, s.LEADS, headers, top)
+        add_highlights(leads, wb, headers, top)
+    write_cells(leads, top + 1, LEADS, date)
+    return leads, headers, top
+
+
+def write_touches(wb, date, adopted: bool):
+    sheet = wb.add_worksheet("Touches")
+    headers = TOUCHES_HEADERS + (adopted_columns(s.TOUCHES, TOUCHES_HEADERS) if adopted else [])
+    sheet.write_row(0, 0, headers)
+    if adopted:
+        add_dropdowns(sheet, s.TOUCHES, headers, 0)
+    write_cells(sheet, 1, TOUCHES, date)
+    return sheet
 
 
 BOOKS: dict[str, tuple[Callable[[Path], Path], str]] = {}
@@ -128,9 +184,9 @@ def tiny_png() -> bytes:
 
 
 @book("a classic column chart of Leads data (chart1.xml in a drawing on the Leads sheet)")
-def chart_classic(folder: Path) -> Path:
+def chart_classic(folder: Path, adopted: bool = False) -> Path:
     path = folder / "chart_classic.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         chart = t.wb.add_chart({"type": "column"})
         chart.add_series({"categories": "=Leads!$A$2:$A$7", "values": "=Leads!$B$2:$B$7", "name": "Created"})
         t.leads.insert_chart("Q2", chart)
@@ -191,9 +247,9 @@ def chart_colors_xml() -> bytes:
 @book(
     "a modern chart on a Dashboard sheet: chart1.xml with chartStyle (style1.xml) and colors (colors1.xml) parts"
 )
-def chart_modern(folder: Path) -> Path:
+def chart_modern(folder: Path, adopted: bool = False) -> Path:
     path = folder / "chart_modern.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         dash = t.wb.add_worksheet("Dashboard")
         dash.write_row(0, 0, ["Region", "Leads"])
         for i, (region, n) in enumerate([("North", 2), ("South", 2), ("East", 1), ("West", 1)], start=1):
@@ -226,9 +282,9 @@ def chart_modern(folder: Path) -> Path:
 
 
 @book("a PNG image (a logo) anchored on the Leads sheet")
-def image(folder: Path) -> Path:
+def image(folder: Path, adopted: bool = False) -> Path:
     path = folder / "image.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.leads.insert_image(
             "Q2", "logo.png", {"image_data": io.BytesIO(tiny_png()), "x_scale": 10, "y_scale": 10}
         )
@@ -236,9 +292,9 @@ def image(folder: Path) -> Path:
 
 
 @book("two text boxes, one filled (drawing xdr:sp shapes) on the Leads sheet")
-def shapes(folder: Path) -> Path:
+def shapes(folder: Path, adopted: bool = False) -> Path:
     path = folder / "shapes.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.leads.insert_textbox("Q2", "Call Ada before Friday", {"width": 240, "height": 60})
         t.leads.insert_textbox(
             "Q8", "Owners: Alice, Bob", {"object_position": 1, "fill": {"color": "#DDEEFF"}}
@@ -250,9 +306,9 @@ def shapes(folder: Path) -> Path:
 
 
 @book("legacy comments (comments1.xml + VML) on Leads Name cells")
-def comments(folder: Path) -> Path:
+def comments(folder: Path, adopted: bool = False) -> Path:
     path = folder / "comments.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.leads.write_comment("C2", "Prefers email", {"author": "Alice"})
         t.leads.write_comment("C5", "Decision maker", {"author": "Bob"})
     return path
@@ -263,9 +319,9 @@ PERSON_ID = "{6A0F3C51-0000-4000-8000-000000000001}"
 
 
 @book("a threaded comment (threadedComments part, its legacy fallback comment) and the persons part")
-def threaded_comments(folder: Path) -> Path:
+def threaded_comments(folder: Path, adopted: bool = False) -> Path:
     path = folder / "threaded_comments.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.leads.write_comment(
             "N2", "[Threaded comment]\nCall after the budget review", {"author": "tc=" + PERSON_ID}
         )
@@ -312,9 +368,9 @@ def threaded_comments(folder: Path) -> Path:
 
 
 @book("a pivot table (count of leads by Owner) on a Pivot sheet, with its cache definition and records")
-def pivot(folder: Path) -> Path:
+def pivot(folder: Path, adopted: bool = False) -> Path:
     path = folder / "pivot.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         sheet = t.wb.add_worksheet("Pivot")
         for i, row in enumerate(
             [("Row Labels", "Count of Owner"), ("Alice", 3), ("Bob", 3), ("Grand Total", 6)], start=2
@@ -399,19 +455,19 @@ def add_sheet_ext(xml: bytes, ext: bytes) -> bytes:
 @book(
     "the Leads range as an Excel Table with a table slicer on Owner (slicer + slicerCache parts, extLst in sheet and workbook)"
 )
-def slicer(folder: Path) -> Path:
+def slicer(folder: Path, adopted: bool = False) -> Path:
     path = folder / "slicer.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.leads.add_table(
             0,
             0,
             len(LEADS),
-            len(LEADS_HEADERS) - 1,
+            t.width - 1,
             {
                 "name": "LeadTable",
                 "autofilter": True,
                 "header_row": True,
-                "columns": [{"header": h} for h in LEADS_HEADERS],
+                "columns": [{"header": h} for h in t.headers],
             },
         )
 
@@ -474,13 +530,13 @@ def slicer(folder: Path) -> Path:
 @book(
     "extLst on Leads: sparklines (from a Stats sheet), solid data bars on a Deal size column, an x14 list validation from a Lists sheet"
 )
-def extensions(folder: Path) -> Path:
+def extensions(folder: Path, adopted: bool = False) -> Path:
     path = folder / "extensions.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         stats = t.wb.add_worksheet("Stats")
         lists = t.wb.add_worksheet("Lists")
         lists.write_column(0, 0, ["North", "South", "East", "West"])
-        deal, trend = len(LEADS_HEADERS), len(LEADS_HEADERS) + 1
+        deal, trend = t.width, t.width + 1
         t.leads.write_string(0, deal, "Deal size")
         t.leads.write_string(0, trend, "Trend")
         for i in t.rows():
@@ -512,9 +568,9 @@ def extensions(folder: Path) -> Path:
 @book(
     "SharePoint-style customXml parts (item1.xml, itemProps1.xml and its rels) and a ContentTypeId custom property"
 )
-def custom_xml(folder: Path) -> Path:
+def custom_xml(folder: Path, adopted: bool = False) -> Path:
     path = folder / "custom_xml.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.wb.set_custom_property("ContentTypeId", "0x0101000C5F2F0A1B2C3D4E")
 
     def edit(parts: dict[str, bytes]) -> None:
@@ -543,9 +599,9 @@ def custom_xml(folder: Path) -> Path:
 
 
 @book("custom document properties (docProps/custom.xml: text, number, date, yes/no)")
-def custom_props(folder: Path) -> Path:
+def custom_props(folder: Path, adopted: bool = False) -> Path:
     path = folder / "custom_props.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.wb.set_custom_property("Team", "Inside sales")
         t.wb.set_custom_property("Quarter", 4)
         t.wb.set_custom_property("Reviewed", dt.datetime(2026, 11, 1))
@@ -557,9 +613,9 @@ CUSTOM_NS = 'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom
 
 
 @book("an EMPTY docProps/custom.xml, as LibreOffice writes one")
-def empty_custom(folder: Path) -> Path:
+def empty_custom(folder: Path, adopted: bool = False) -> Path:
     path = folder / "empty_custom.xlsx"
-    with tracker(path):
+    with tracker(path, adopted=adopted):
         pass
 
     def edit(parts: dict[str, bytes]) -> None:
@@ -584,9 +640,9 @@ def vba_project() -> bytes:
 
 
 @book("a macro-enabled book (.xlsm) with a vbaProject.bin")
-def vba(folder: Path) -> Path:
+def vba(folder: Path, adopted: bool = False) -> Path:
     path = folder / "vba.xlsm"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         t.wb.add_vba_project(io.BytesIO(vba_project()), is_stream=True)
     return path
 
@@ -594,10 +650,10 @@ def vba(folder: Path) -> Path:
 @book(
     "an external link (externalLink1.xml + its external rel) and a Leads formula column reading it, with cached values"
 )
-def external_link(folder: Path) -> Path:
+def external_link(folder: Path, adopted: bool = False) -> Path:
     path = folder / "external_link.xlsx"
-    with tracker(path) as t:
-        col = len(LEADS_HEADERS)
+    with tracker(path, adopted=adopted) as t:
+        col = t.width
         t.leads.write_string(0, col, "Rate")
         for i in t.rows():
             t.leads.write_formula(i, col, "=[1]Rates!$A$1*100", None, 20)
@@ -629,9 +685,9 @@ def external_link(folder: Path) -> Path:
 
 
 @book("a hidden sheet (Archive) and a very hidden sheet (Lists)")
-def hidden_sheets(folder: Path) -> Path:
+def hidden_sheets(folder: Path, adopted: bool = False) -> Path:
     path = folder / "hidden_sheets.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         archive = t.wb.add_worksheet("Archive")
         archive.write_row(0, 0, ["Lead ID", "Name"])
         archive.write_row(1, 0, ["L0", "Old lead"])
@@ -643,23 +699,23 @@ def hidden_sheets(folder: Path) -> Path:
 
 
 @book("defined names: global, scoped to Leads and to another sheet, and a print area on Leads")
-def defined_names(folder: Path) -> Path:
+def defined_names(folder: Path, adopted: bool = False) -> Path:
     path = folder / "defined_names.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         lists = t.wb.add_worksheet("Lists")
         lists.write_column(0, 0, ["North", "South", "East", "West"])
         t.wb.define_name("Regions", "=Lists!$A$1:$A$4")
         t.wb.define_name("Leads!FirstLead", "=Leads!$A$2")
         t.wb.define_name("Lists!Count", "=4")
-        t.leads.print_area(0, 0, len(LEADS), len(LEADS_HEADERS) - 1)
+        t.leads.print_area(0, 0, len(LEADS), t.width - 1)
         t.leads.repeat_rows(0)
     return path
 
 
 @book("sheet protection (with a password) on a Reference sheet")
-def protection(folder: Path) -> Path:
+def protection(folder: Path, adopted: bool = False) -> Path:
     path = folder / "protection.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         ref = t.wb.add_worksheet("Reference")
         ref.write_row(0, 0, ["Region", "Manager"])
         ref.write_row(1, 0, ["North", "Alice"])
@@ -668,17 +724,17 @@ def protection(folder: Path) -> Path:
 
 
 @book("the 1904 date system (dates on Leads and Touches)")
-def date1904(folder: Path) -> Path:
+def date1904(folder: Path, adopted: bool = False) -> Path:
     path = folder / "date1904.xlsx"
-    with tracker(path, options={"date_1904": True}):
+    with tracker(path, adopted=adopted, options={"date_1904": True}):
         pass
     return path
 
 
 @book("merged cells: a merged title row above the Leads header and a merged block on a Notes sheet")
-def merged(folder: Path) -> Path:
+def merged(folder: Path, adopted: bool = False) -> Path:
     path = folder / "merged.xlsx"
-    with tracker(path, title="Team tracker") as t:
+    with tracker(path, adopted=adopted, title="Team tracker") as t:
         t.leads.merge_range(0, 0, 0, 5, "Team tracker", t.wb.add_format({"bold": True, "align": "center"}))
         notes = t.wb.add_worksheet("Notes")
         notes.merge_range("A1:D3", "Quarterly goals")
@@ -692,9 +748,9 @@ INLINE_RICH = (
 
 
 @book("rich text: shared-string runs (bold/italic) in Leads Notes and an inline rich string cell")
-def rich_text(folder: Path) -> Path:
+def rich_text(folder: Path, adopted: bool = False) -> Path:
     path = folder / "rich_text.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         bold, italic = t.wb.add_format({"bold": True}), t.wb.add_format({"italic": True})
         t.leads.write_rich_string(1, t.col("Notes"), bold, "Met", " at ", italic, "expo")
         t.leads.write_number(2, t.col("Notes"), 0)  # placeholder for the inline string below
@@ -709,13 +765,13 @@ def rich_text(folder: Path) -> Path:
 
 
 @book("hyperlinks: mailto links on Email, an external web link and an internal link to Touches")
-def hyperlinks(folder: Path) -> Path:
+def hyperlinks(folder: Path, adopted: bool = False) -> Path:
     path = folder / "hyperlinks.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         email = t.col("Email")
         for i, lead in zip(t.rows(), LEADS, strict=True):
             t.leads.write_url(i, email, f"mailto:{lead[email]}", string=lead[email])
-        col = len(LEADS_HEADERS)
+        col = t.width
         t.leads.write_string(0, col, "Website")
         t.leads.write_url(1, col, "https://analytical.example/", string="analytical.example")
         t.leads.write_url(2, col, "internal:Touches!A1", string="see touches")
@@ -723,9 +779,9 @@ def hyperlinks(folder: Path) -> Path:
 
 
 @book('formulas with cached values: Lead ID ="L"&(ROW()-1) and Company by VLOOKUP from an Accounts sheet')
-def formulas(folder: Path) -> Path:
+def formulas(folder: Path, adopted: bool = False) -> Path:
     path = folder / "formulas.xlsx"
-    with tracker(path) as t:
+    with tracker(path, adopted=adopted) as t:
         accounts = t.wb.add_worksheet("Accounts")
         company, email = t.col("Company"), t.col("Email")
         for n, (i, lead) in enumerate(zip(t.rows(), LEADS, strict=True)):
@@ -749,9 +805,9 @@ DRAWING = (
 
 
 @book("a Google Sheets export's shape: an empty drawing part per sheet, no docProps, no calcChain")
-def google_sheets(folder: Path) -> Path:
+def google_sheets(folder: Path, adopted: bool = False) -> Path:
     path = folder / "google_sheets.xlsx"
-    with tracker(path):
+    with tracker(path, adopted=adopted):
         pass
 
     def edit(parts: dict[str, bytes]) -> None:
@@ -791,11 +847,11 @@ def soffice_convert(files: list[Path], to: str, outdir: Path, profile: Path) -> 
 
 
 @book("a LibreOffice save (soffice --convert-to xlsx of a tracker with a formula column and a comment)")
-def libreoffice(folder: Path) -> Path:
+def libreoffice(folder: Path, adopted: bool = False) -> Path:
     source = folder / "lo-source" / "libreoffice.xlsx"
     source.parent.mkdir()
-    with tracker(source) as t:
-        col = len(LEADS_HEADERS)
+    with tracker(source, adopted=adopted) as t:
+        col = t.width
         t.leads.write_string(0, col, "Domain")
         for i, lead in zip(t.rows(), LEADS, strict=True):
             domain = lead[4].split("@")[1]

@@ -34,3 +34,15 @@ def runs(tmp_path_factory, built) -> dict[str, Run]:
     """Each book copied and taken through adopt -> refresh -> qualify -> summary."""
     root = tmp_path_factory.mktemp("corpus-runs")
     return {name: run_commands(name, path, root / name) for name, path in built.items()}
+
+
+@pytest.fixture(scope="session")
+def adopted_runs(tmp_path_factory) -> dict[str, Run]:
+    """Each book's adopted variant (every contract column, dropdown and highlight already on Leads and
+    Touches, so adopt only grafts the missing sheets) taken through the same commands."""
+    root = tmp_path_factory.mktemp("corpus-adopted")
+    runs = {}
+    for name, (factory, _) in BOOKS.items():
+        (root / "built" / name).mkdir(parents=True)
+        runs[name] = run_commands(name, factory(root / "built" / name, adopted=True), root / "runs" / name)
+    return runs

@@ -26,6 +26,11 @@ WRITER_DAMAGES = [
     "defined_names", "protection", "date1904", "merged", "rich_text", "hyperlinks", "formulas",
 ]  # fmt: skip
 FULL = [name for name in BOOKS if name not in PENDING_WRITER + WRITER_DAMAGES]
+# Adopted variants: today's package writer keeps every other part's content, CRC and method but
+# recompresses it (leadbook/book/xlsx/interim.py, graft.MemoryParts) until the raw-copy package
+# lands; the test asserts that is all it changes. Then move books to ADOPTED_FULL.
+RAW_COPY_PENDING = list(BOOKS)
+ADOPTED_FULL = [name for name in BOOKS if name not in RAW_COPY_PENDING]
 
 
 def test_lists_cover_the_corpus_once():
@@ -33,7 +38,7 @@ def test_lists_cover_the_corpus_once():
     assert sorted(FULL + PENDING_WRITER + WRITER_DAMAGES) == sorted(BOOKS)
 
 
-def damage(run: h.Run) -> list[str]:
+def damage(run: h.Run, *, raw: bool = True) -> list[str]:
     """Everything the full check finds wrong with a run (empty when the book came through whole)."""
     found = [
         f"{cmd[0]} exited {code}"
@@ -48,13 +53,13 @@ def damage(run: h.Run) -> list[str]:
     found += h.unreadable(run.result)
     if found:
         return found
-    return h.work_not_done(run.result) + kept_since(run.original, run)
+    return h.work_not_done(run.result) + kept_since(run.original, run, raw=raw)
 
 
-def kept_since(baseline, run: h.Run) -> list[str]:
+def kept_since(baseline, run: h.Run, *, raw: bool = True) -> list[str]:
     """What the result lost of `baseline`: parts, written sheets' features, workbook.xml's, cached values."""
     return (
-        h.changed_parts(baseline, run.result)
+        h.changed_parts(baseline, run.result, raw=raw)
         + h.lost_sheet_features(baseline, run.result)
         + h.lost_workbook_features(baseline, run.result)
         + h.lost_cached_values(baseline, run.result)
@@ -122,3 +127,24 @@ def test_libreoffice_converts_every_result_after_adopt(runs, tmp_path):
 def test_readme_lists_every_book():
     readme = (Path(__file__).parent / "README.md").read_text()
     assert [name for name in BOOKS if f"| `{name}` |" not in readme] == []
+
+
+def test_adopted_books_come_through_whole(adopted_runs):
+    # One test over the list (not parametrized): ADOPTED_FULL is empty until the raw-copy package lands.
+    assert {name: damage(adopted_runs[name]) for name in ADOPTED_FULL} == {name: [] for name in ADOPTED_FULL}
+
+
+@pytest.mark.parametrize("name", RAW_COPY_PENDING)
+def test_adopted_book_keeps_every_part_but_recompresses(name, adopted_runs):
+    run = adopted_runs[name]
+    assert run.codes == [0, 0, 0, 0], run.outputs
+    assert damage(run, raw=False) == []
+    strict = damage(run)
+    assert strict != [], f"{name} now keeps stored bytes: move it to ADOPTED_FULL"
+    assert [p for p in strict if not p.endswith("stored bytes changed")] == []
+
+
+def test_libreoffice_converts_every_adopted_result(adopted_runs, tmp_path):
+    results = [run.result for run in adopted_runs.values()]
+    soffice_convert(results, "csv", tmp_path / "csv", tmp_path / "profile")
+    assert {p.stem for p in (tmp_path / "csv").glob("*.csv")} == {p.stem for p in results}
