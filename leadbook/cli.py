@@ -21,7 +21,7 @@ from rich.table import Table
 from leadbook import services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
-from leadbook.book.template import adopt_book, new_book
+from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
 from leadbook.core.importing import ImportOptions
@@ -91,6 +91,8 @@ def new(
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
+    from leadbook.book.template import new_book  # openpyxl, loaded only for the commands that need it
+
     frames = sample_book(sample, None, _today(today), seed) if sample else None
     new_book(book, frames)
     console.print(f"Created [bold]{book}[/]" + (f" with {sample} sample leads" if sample else ""))
@@ -100,6 +102,8 @@ def new(
 @reports_errors
 def adopt(book: Path = BookArg) -> None:
     """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
+    from leadbook.book.template import adopt_book
+
     mapping, added = adopt_book(book)
     table = Table(title="Headers read as leadbook columns", title_justify="left")
     for header in ("Sheet", "Your header", "leadbook column"):
@@ -119,7 +123,7 @@ def adopt(book: Path = BookArg) -> None:
 @reports_errors
 def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
-    problems = services.check(FileBook(book), _today(today))
+    problems = services.check(FileBook(book, services.NEEDS["check"]), _today(today))
     if not problems:
         console.print(f"[green]No problems[/] in {book}")
         return
@@ -138,7 +142,11 @@ def qualify(
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
     outcome = services.qualify(
-        FileBook(book), _today(today), who, dt.datetime.now().replace(microsecond=0), dry_run
+        FileBook(book, services.NEEDS["qualify"]),
+        _today(today),
+        who,
+        dt.datetime.now().replace(microsecond=0),
+        dry_run,
     )
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
@@ -150,7 +158,7 @@ def qualify(
     if not outcome.plan:
         console.print("Nothing to change: the workbook is already up to date.")
     elif not dry_run:
-        console.print(f"Wrote {book} (a backup is kept beside it).")
+        console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
 def _follow_up_table(leads: pd.DataFrame) -> Table:
@@ -178,7 +186,7 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
 @reports_errors
 def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
-    result = services.refresh(FileBook(book), _today(today), who=getpass.getuser())
+    result = services.refresh(FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser())
     console.print(_follow_up_table(result.values))
     if result.orphans:
         console.print(
@@ -198,7 +206,7 @@ def summary(
     ),
 ) -> None:
     """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
-    op = services.summary(FileBook(book), _today(today), write=write)
+    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write=write)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
         table = Table(title=block.title, title_justify="left")
@@ -216,13 +224,13 @@ def summary(
         console.print(f"Rebuilt the Summary sheet of {book}.")
 
 
-def _cell(value: object, percent: bool) -> str:
+def _cell(value: object, percent: bool, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if percent:
         return f"{float(value):.1%}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.{digits}f}"
     return str(value)
 
 
@@ -305,23 +313,33 @@ def import_(
         if not result.plan:
             console.print("Nothing to import: every row is already in the workbook.")
         elif not dry_run:
-            console.print(f"Wrote {book} (a backup is kept beside it).")
+            console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
-def _import_one(book: FileBook, path: Path, options, touches: bool, dry_run: bool) -> services.Imported:
-
+def _import_one(
+    book: FileBook, path: Path, options: ImportOptions, touches: bool, dry_run: bool
+) -> services.Imported:
+    """Read one export and import it, with a progress bar through the phases for a big file."""
     started = time.perf_counter()
-
     raw = read_export(path)
     read = time.perf_counter() - started
     now = dt.datetime.now().replace(microsecond=0)
-    run = lambda: services.import_rows(  # noqa: E731
-        book, raw, path.name, now.date(), now, getpass.getuser(), options, touches, dry_run
-    )
+
+    def run(step=lambda _: None) -> services.Imported:
+        return services.import_rows(
+            book, raw, path.name, now.date(), now, getpass.getuser(), options, touches, dry_run, step
+        )
+
     if len(raw) >= PROGRESS_FROM:
         with Progress(console=console, transient=True) as progress:
-            progress.add_task(f"Importing {len(raw):,} rows of {path.name}", total=None)
-            result = run()
+            task = progress.add_task(f"{path.name}: {len(raw):,} rows", total=3, completed=0)
+
+            def step(phase: str) -> None:
+                done = {"reading": 0, "matching": 1, "writing": 2}[phase.split()[0]]
+                progress.update(task, completed=done, description=f"{path.name}: {phase}")
+
+            result = run(step)
+            progress.update(task, completed=3)
     else:
         result = run()
     result.seconds["read"] = read
@@ -335,6 +353,59 @@ def _import_one(book: FileBook, path: Path, options, touches: bool, dry_run: boo
 
 @app.command()
 @reports_errors
+def calibrate(
+    book: Path = BookArg,
+    target: str = typer.Option(
+        "won",
+        "--target",
+        help="What to predict: won (Won vs Lost/Disqualified) or qualified (Prospect vs Disqualified).",
+    ),
+    apply: bool = typer.Option(False, "--apply", help="Write the proposed points into Settings (logged)."),
+    include: list[str] = typer.Option(
+        [],
+        "--include",
+        help="Use this column even though it looks recorded with the outcome (repeatable).",
+        metavar="COLUMN",
+    ),
+    today: dt.datetime | None = TodayOpt,
+    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    write: bool = typer.Option(
+        True, "--write/--no-write", help="Rebuild the Calibration sheet (default) or only print."
+    ),
+) -> None:
+    """Learn the points from won/lost history, test them on the newest leads; rebuilds the Calibration sheet."""
+    if target not in ("won", "qualified"):
+        raise typer.BadParameter("use won or qualified", param_hint="--target")
+    result, plan = services.calibrate(
+        FileBook(book), _today(today), target, tuple(include), apply, owner or getpass.getuser(),
+        write=write or apply,
+    )  # fmt: skip
+    sheet = plan.ops[0]
+    console.print(f"[bold]{sheet.heading}[/]")
+    for line in result.messages:
+        console.print(f"- {line}")
+    for block in sheet.blocks[1:]:
+        table = Table(title=block.title, title_justify="left")
+        for column in block.frame.columns:
+            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
+        for values in block.frame.itertuples(index=False):
+            cells = zip(values, block.frame.columns, strict=True)
+            table.add_row(*(_cell(v, c in block.percent_columns, 2) for v, c in cells))
+        console.print(table)
+    if apply and result.proposed is None:
+        console.print("Nothing applied: the Settings keep their points.")
+    elif apply:
+        console.print(
+            f"Wrote the proposed points into the Settings of {book}; the previous ones are in the Log."
+        )
+    elif write:
+        console.print(
+            f"Rebuilt the Calibration sheet of {book}. Run with --apply to use the proposed points."
+        )
+
+
+@app.command()
+@reports_errors
 def demo(
     folder: Path = typer.Argument(Path("."), help="Where to write the sample workbook.", file_okay=False),
     leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads."),
@@ -343,6 +414,7 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
+        refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
     for args in (
         ["new", str(path), "--sample", str(leads)],

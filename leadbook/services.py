@@ -6,7 +6,10 @@ Each works on any `Book` backend, so the file and the live paths give the same r
 from __future__ import annotations
 
 import datetime as dt
+import os
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -43,13 +46,32 @@ _RULES = {
     s.SETTINGS: ALL,
 }
 NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
-    "refresh": _RULES,
+    "refresh": {**_RULES, s.LEADS: ALL},  # ALL: Settings rows like "Industry: Retail" score any column
     "highlight": _RULES,
     "qualify": {**_RULES, s.LEADS: ALL, s.PROSPECTS: ALL},
     "summary": {**_RULES, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
     "check": dict.fromkeys(s.SHEETS, ALL),
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
+    "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
 }
+
+
+class Split:
+    """With LEADBOOK_TIMING=1, one line on stderr of where a command's time went (read/clean/...)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.steps: dict[str, float] = {}
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps[step] = self.steps.get(step, 0.0) + now - self.last
+        self.last = now
+
+    def report(self, command: str) -> None:
+        if os.environ.get("LEADBOOK_TIMING"):
+            laps = " ".join(f"{step} {seconds:.2f}s" for step, seconds in self.steps.items())
+            print(f"leadbook {command}: {laps}", file=sys.stderr)
 
 
 @dataclass
@@ -62,8 +84,9 @@ class Frames:
     settings: Settings
 
 
-def read_frames(book: Book) -> Frames:
+def read_frames(book: Book, split: Split | None = None) -> Frames:
     """Read and clean Leads, Touches, Prospects and Settings; refuse on a missing sheet or bad Settings."""
+    split = split or Split()
     raw = {}
     for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS):
         raw[sheet] = book.read(sheet)
@@ -71,8 +94,11 @@ def read_frames(book: Book) -> Frames:
             raise LeadbookError("sheet is missing; run `leadbook adopt` on the workbook to add it", sheet)
         if s.LEAD_ID not in raw[sheet].columns:
             raise LeadbookError("the header row has no Lead ID column", sheet, 1, s.LEAD_ID)
+    settings_sheet = book.read(s.SETTINGS)
+    split.lap("read")
     frames = {sheet: clean(sheet, frame)[0] for sheet, frame in raw.items()}
-    settings = settings_or_raise(book.read(s.SETTINGS))
+    settings = settings_or_raise(settings_sheet)
+    split.lap("clean")
     leads = frames[s.LEADS]
     return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings)
 
@@ -97,7 +123,10 @@ def with_values(leads: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 
 def check(book: Book, today: dt.date) -> list[Problem]:
     """Every problem in the book, each naming sheet, row and column."""
-    raw = {sheet: book.read(sheet) for sheet in s.SHEETS}
+    present = {name.lower() for name in book.sheet_names()}
+    raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
+    for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
+        raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
     return check_book(raw, today)
 
 
@@ -119,39 +148,53 @@ def refresh(
     now: dt.datetime | None = None,
 ) -> Refreshed:
     """Recompute the owned Leads columns and write the ones that changed (disqualifications logged)."""
-    frames = read_frames(book)
+    split = Split()
+    frames = read_frames(book, split)
     values = evaluate(frames, today)
     new = values[list(columns)]
     plan = Plan([SetCells(s.LEADS, changed_rows(frames.leads, new))])
     if s.STATUS in columns:
         log = disqualified_log(frames.leads, values, who, now or dt.datetime.now().replace(microsecond=0))
         plan.add(AppendRows(s.LOG, log.reset_index(drop=True)))
+    split.lap("compute")
     if write:
         book.apply(plan)
+    split.lap("write")
     leads = with_values(frames.leads, new)
-    return Refreshed(plan, leads, orphan_touches(frames.leads, frames.touches))
+    refreshed = Refreshed(plan, leads, orphan_touches(frames.leads, frames.touches))
+    split.lap("compute")
+    split.report("refresh")
+    return refreshed
 
 
 def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: bool = False) -> Outcome:
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
-    frames = read_frames(book)
+    split = Split()
+    frames = read_frames(book, split)
     values = evaluate(frames, today)
     outcome = qualifying_plan(
         frames.leads, frames.prospects, values, values[[s.STATUS, s.REASONS]], today, who, now
     )
+    split.lap("compute")
     if not dry_run:
         book.apply(outcome.plan)
+    split.lap("write")
+    split.report("qualify")
     return outcome
 
 
 def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
-    frames = read_frames(book)
+    split = Split()
+    frames = read_frames(book, split)
     values = evaluate(frames, today)
     leads = with_values(frames.leads, values)
     op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)
+    split.lap("compute")
     if write:
         book.apply(Plan([op]))
+    split.lap("write")
+    split.report("summary")
     return op
 
 
@@ -183,12 +226,18 @@ def import_rows(
     options: ImportOptions | None = None,
     touches: bool = False,
     dry_run: bool = False,
+    step: Callable[[str], None] = lambda _: None,
 ) -> Imported:
-    """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row."""
+    """Import a file's rows (index = file row) into Leads, or Touches with `touches`; one Log row.
+
+    `step` is told each phase as it starts (reading the book, matching, writing), for a progress bar.
+    """
     started = time.perf_counter()
+    step("reading the workbook")
     leads, touches_frame, settings = _import_frames(book, touches)
     opts = _import_options(options or ImportOptions(), settings)
     read = time.perf_counter()
+    step("matching rows to leads")
     sheet = s.TOUCHES if touches else s.LEADS
     rows, mapping, problems = import_frame(sheet, raw, opts)
     plan, conflicts, notes = Plan(), pd.DataFrame(), []
@@ -216,6 +265,7 @@ def import_rows(
         }])  # fmt: skip
         plan.add(AppendRows(s.LOG, log))
     if plan and not dry_run:
+        step("writing the workbook")
         book.apply(plan)
     imported.seconds["write"] = time.perf_counter() - decided
     return imported
@@ -246,3 +296,32 @@ def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions
         country=options.country or settings.import_country,
         threshold=settings.import_threshold if options.threshold is None else options.threshold,
     )
+
+
+def calibrate(
+    book: Book,
+    today: dt.date,
+    target: str = "won",
+    include: tuple[str, ...] = (),
+    apply: bool = False,
+    who: str = "leadbook calibrate",
+    now: dt.datetime | None = None,
+    write: bool = True,
+):
+    """Learn the points card from closed leads, rebuild the Calibration sheet, and with `apply` use it."""
+    from leadbook.core.calibrate import calibrate as learn
+    from leadbook.core.calibrate_words import calibration_sheet, settings_plan
+
+    frames = read_frames(book)
+    log = book.read(s.LOG)
+    log = clean(s.LOG, log)[0] if log is not None else None
+    result = learn(
+        frames.leads, frames.prospects, frames.touches, log, frames.settings, today, target, include
+    )
+    plan = Plan([calibration_sheet(result, frames.settings, today)])
+    if apply and result.proposed is not None:
+        stamp = now or dt.datetime.now().replace(microsecond=0)
+        plan.ops += settings_plan(book.read(s.SETTINGS), result, frames.settings, who, stamp).ops
+    if write:
+        book.apply(plan)
+    return result, plan

@@ -170,6 +170,9 @@ def test_exports_from_several_tools_land_without_duplicates(tmp_path, book):
     titles = {r[s.TITLE] for r in sheet(book, s.LEADS)} | {r[s.NOTES] for r in sheet(book, s.LEADS)}
     assert set(INJECTIONS) <= titles
 
+    checked = run("check", book, "--today", dt.date.today())
+    assert checked.exit_code == 0, checked.stdout  # what landed passes the workbook contract
+
     # the same files again: nothing added, the workbook not even rewritten
     unchanged = digest(book)
     for path in ("hubspot-contacts.csv", "salesforce-leads.csv", "zoho-leads.xlsx"):
@@ -250,6 +253,7 @@ def test_call_log_into_touches(tmp_path, book):
     assert "file row 4: no lead" in result.stdout and "file row 5: no date" in result.stdout
     again = run("import", book, log, "--touches")
     assert "Nothing to import" in again.stdout and len(sheet(book, s.TOUCHES)) == len(touches)
+    assert run("check", book, "--today", dt.date.today()).exit_code == 0
 
 
 def test_a_bad_option_or_file_is_a_sentence_not_a_traceback(tmp_path, book):

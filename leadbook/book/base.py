@@ -55,6 +55,8 @@ def frame_from_rows(sheet: str, rows: list[list[object]]) -> tuple[pd.DataFrame,
             positions.setdefault(mapping[str(header)], i + 1)
     keep = list(positions.values())
     names = list(positions)
+    if not names:  # no header in the first rows: nothing is read (not a blank row per line)
+        return pd.DataFrame(index=pd.RangeIndex(top + 2, top + 2, name="row")), positions
     body = [[row[p - 1] if p - 1 < len(row) else None for p in keep] for row in rows[top + 1 :]]
     frame = pd.DataFrame(body, columns=names, dtype=object)
     frame.index = pd.RangeIndex(top + 2, top + 2 + len(frame), name="row")

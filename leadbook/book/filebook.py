@@ -1,38 +1,49 @@
-"""The file backend: fast typed reads (see reader.py), safe writes with openpyxl."""
+"""The file backend: fast typed reads (see reader.py); writes patch the package (see xlsx/writer.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
 
 from leadbook.book.base import header_row
-from leadbook.book.install import ensure_highlights
 from leadbook.book.reader import SheetReader
-from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
-from leadbook.book.sheets import append_rows, set_cells
+from leadbook.book.safety import hold, refuse_if_open, refuse_unkept, release, safe_write, stamp
+from leadbook.book.xlsx.guard import inspect
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
+
+if TYPE_CHECKING:  # openpyxl is imported only when a plan needs it (adopt's existing sheets)
+    from openpyxl import Workbook
 
 SUFFIXES = (".xlsx", ".xlsm")
 
 
 def load(path: Path) -> Workbook:
     """Open a book for writing, keeping macros, formulas and rich text."""
+    from openpyxl import load_workbook
+
     return load_workbook(path, keep_vba=path.suffix.lower() == ".xlsm", rich_text=True)
 
 
 class FileBook:
     """A workbook on disk. Reads come from the file as it is; `apply` writes one plan safely."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, needs: dict[str, tuple[str, ...] | None] | None = None) -> None:
+        """`needs` (sheet -> contract columns, None for all; `services.NEEDS[action]`) narrows reads."""
         self.path = Path(path)
+        self.needs = needs or {}
         if self.path.suffix.lower() not in SUFFIXES:
             raise LeadbookError(f"{self.path.name}: leadbook works on .xlsx and .xlsm files")
         if not self.path.exists():
             raise LeadbookError(f"{self.path} does not exist; `leadbook new` makes one")
+        inspect(self.path)
+        hold(self.path)  # leadbook's lock, for the whole read-compute-write of this command
+        self._held = True
+        self._stamp = stamp(self.path)
+        self._backed_up = False
         self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
 
@@ -42,7 +53,8 @@ class FileBook:
     def read(self, sheet: str) -> pd.DataFrame | None:
         if sheet not in self._frames:
             name = self._name(sheet)
-            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name)
+            columns = self.needs.get(sheet)
+            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name, columns)
         return self._frames[sheet]
 
     def _name(self, sheet: str) -> str | None:
@@ -61,21 +73,34 @@ class FileBook:
         if not plan:
             return None
         refuse_if_open(self.path)
+        # One backup per command (its first write), so a folder does not fill with copies.
+        guard = {"expect": self._stamp, "backup": not self._backed_up}
         if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
-            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan))
+            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan), **guard)
         elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
-            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
+            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops), **guard)
         else:
             refuse_unkept(self.path)
             wb = load(self.path)
             apply_to_workbook(wb, plan)
-            backup = safe_write(self.path, wb.save)
+            backup = safe_write(self.path, wb.save, **guard)
+        self._backed_up = True
+        self._stamp = stamp(self.path)
         self._frames.clear()
         self._reader = SheetReader(self.path)
         return backup
 
+    def close(self) -> None:
+        """Give back leadbook's lock on the book (also done when the command's process ends)."""
+        if getattr(self, "_held", False):
+            self._held = False
+            release(self.path)
 
-def write_cells(source: Path, target: Path, plan: Plan) -> None:
+    def __del__(self) -> None:
+        self.close()
+
+
+def write_cells(source: Path, target: Path, plan: Plan) -> set[str]:
     """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
@@ -84,20 +109,23 @@ def write_cells(source: Path, target: Path, plan: Plan) -> None:
     try:
         apply_cells(parts, plan.ops)
         parts.save(target)
+        return parts.changed()
     finally:
         parts.close()
 
 
-def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> None:
+def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> set[str]:
     """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
     from leadbook.book.summary_sheet import replace_in_parts
     from leadbook.book.xlsx.graft import edit
 
-    edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
+    return edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
 
 
 def apply_to_workbook(wb: Workbook, plan: Plan) -> None:
     """Apply a plan's operations to an open openpyxl workbook."""
+    from leadbook.book.install import ensure_highlights
+    from leadbook.book.sheets import append_rows, set_cells
     from leadbook.book.summary_sheet import replace_sheet
 
     for op in plan.ops:

@@ -17,27 +17,16 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
 from leadbook.book.sheets import add_columns, header_line, header_positions, new_table, resize_table
 from leadbook.core import schema as s
 from leadbook.core.settings import defaults_frame
 
-MAX_ROW = 1048576
-# Follow-up colours: Excel's own "light red / yellow / green fill with dark text" presets.
-HIGHLIGHTS = (
-    ("Overdue", "FFC7CE", "9C0006"),
-    ("Due today", "FFEB9C", "9C5700"),
-    ("Planned", "C6EFCE", "006100"),
-)
 WIDTHS = {
     s.REASONS: 48, s.NOTES: 36, s.NAME: 22, s.COMPANY: 24, s.EMAIL: 28, s.FOLLOW_UP: 30, s.MEANING: 90,
     s.SETTING: 34, s.SETTING_VALUE: 24, s.WHEN: 19, s.ACTION: 34, s.BEFORE: 22, s.AFTER: 44,
     s.STAGE: 16, s.OUTCOME: 19, s.SOURCE: 20, s.NEXT_STEP: 28,
 }  # fmt: skip
-
-
-def highlight_formula(state: str, cell: str) -> str:
-    """The conditional-format formula that marks a Follow-up state (the state starts the text)."""
-    return f'LEFT({cell},{len(state)})="{state}"'
 
 
 def ensure_highlights(ws: Worksheet) -> bool:

@@ -8,6 +8,7 @@ python-calamine, cell by cell as before, so such books read exactly as they alwa
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import posixpath
 import re
@@ -22,8 +23,8 @@ import python_calamine
 from defusedxml import ElementTree
 
 from leadbook.book.base import frame_from_rows
+from leadbook.core import schema as s
 from leadbook.core.problems import LeadbookError
-from leadbook.core.schema import map_headers
 
 HEAD_ROWS = 20  # the header is looked for in the first 20 rows (see base.header_row)
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -44,12 +45,15 @@ class SheetReader:
             raise LeadbookError(f"{path.name} cannot be read as an Excel workbook: {exc}") from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
 
-    def frame(self, sheet: str, name: str) -> pd.DataFrame:
-        """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row."""
+    def frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row.
+
+        With `columns`, only those contract columns are read (rows blank in all of them dropped).
+        """
         try:
             top = header_position(self.path, name)
         except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):  # an unusual package layout
-            return self.exact_frame(sheet, name)
+            return self.exact_frame(sheet, name, columns)
         if top is None:
             return pd.DataFrame(index=pd.RangeIndex(2, 2, name="row"))
         try:
@@ -58,17 +62,25 @@ class SheetReader:
                 header_row=top,
                 schema_sample_rows=None,  # a type guessed from the first 1,000 rows would blank later cells
                 dtype_coercion="strict",
-                use_columns=lambda column: not column.name.startswith(_UNNAMED),
+                use_columns=lambda column: _wanted(sheet, column.name, columns),
             )
-            columns = loaded.selected_columns
             table = loaded.to_arrow()
         except fastexcel.UnsupportedColumnTypeCombinationError:
-            return self.exact_frame(sheet, name)
-        return typed_frame(sheet, [c.name for c in columns], table, top)
+            return self.exact_frame(sheet, name, columns)
+        names = [c.name for c in loaded.selected_columns]
+        if any(_is_repeat(header, names) for header in names):  # fastexcel renamed a repeated header
+            return self.exact_frame(sheet, name, columns)
+        if any(c.dtype == "duration" for c in loaded.selected_columns):  # time-of-day cells
+            return self.exact_frame(sheet, name, columns)
+        return typed_frame(sheet, names, table, top)
 
-    def exact_frame(self, sheet: str, name: str) -> pd.DataFrame:
+    def exact_frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The sheet read cell by cell with python-calamine: every cell keeps its own type."""
-        return frame_from_rows(sheet, self.rows(name))[0]
+        frame = frame_from_rows(sheet, self.rows(name))[0]
+        if columns is None:
+            return frame
+        frame = frame[[c for c in frame.columns if c in columns]]
+        return frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
 
     def rows(self, name: str) -> list[list[object]]:
         """The sheet's cell values from A1, as python-calamine gives them."""
@@ -79,15 +91,26 @@ class SheetReader:
             raise LeadbookError(f"{self.path.name} cannot be read: {exc}", name) from exc
 
 
+def _wanted(sheet: str, header: str, columns: tuple[str, ...] | None) -> bool:
+    """Whether to load a column: a named header, and one of `columns` (all when None)."""
+    if header.startswith(_UNNAMED):
+        return False
+    return columns is None or s.map_headers(sheet, [header])[header] in columns
+
+
 def typed_frame(sheet: str, names: list[str], table: pa.RecordBatch, top: int) -> pd.DataFrame:
     """Arrow columns renamed to the contract, text blanks as None, blank rows dropped."""
-    mapping = map_headers(sheet, names)
-    data: dict[str, np.ndarray] = {}
+    mapping = s.map_headers(sheet, names)
+    data: dict[str, np.ndarray | pd.api.extensions.ExtensionArray] = {}
     for i, header in enumerate(names):
         column = mapping[header]
-        if column in data or _is_repeat(header, names):
-            continue  # a later duplicate header stays unread, as in `frame_from_rows`
-        data[column] = _values(table.column(i))
+        if column in data:
+            continue  # a later duplicate of a contract header stays unread, as in `frame_from_rows`
+        data[column] = _values(
+            table.column(i),
+            as_text=column in _normalised(sheet),
+            as_date=column in s.DATE_COLUMNS.get(sheet, ()),
+        )
     index = pd.RangeIndex(top + 2, top + 2 + table.num_rows, name="row")
     frame = pd.DataFrame({c: pd.Series(v, index=index, dtype=v.dtype) for c, v in data.items()}, index=index)
     if frame.columns.empty:
@@ -95,20 +118,42 @@ def typed_frame(sheet: str, names: list[str], table: pa.RecordBatch, top: int) -
     return frame.loc[frame.notna().any(axis=1)]
 
 
-def _values(array: pa.Array) -> np.ndarray:
-    """Dates as datetime64[ns]; everything else as objects with None for blanks (as cells read)."""
+def _values(array: pa.Array, as_text: bool, as_date: bool) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """Dates as datetime64[ns]; other cells as objects with None for blanks, as cells read.
+
+    With `as_text`, a text column stays Arrow-backed pandas text: clean() works on its distinct
+    values only, so a Python object per cell would be built for nothing.
+    """
     if pa.types.is_timestamp(array.type) or pa.types.is_date(array.type):
-        return pd.Series(array.to_pandas()).astype("datetime64[ns]").to_numpy()
+        stamps = array.to_pandas()
+        if as_date and stamps.dropna().between(pd.Timestamp.min, pd.Timestamp.max).all():
+            return stamps.astype("datetime64[ns]").to_numpy()
+        # Elsewhere (or a year like 9999, which clean() reports): cells as python-calamine gives
+        # them, a date for a whole day and a datetime otherwise.
+        return np.array([_calamine_date(v) for v in array.to_pylist()], dtype=object)
+    is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    if is_text and as_text:
+        text = array.to_pandas()
+        return text.mask(text.eq("")).array
     values = array.to_numpy(zero_copy_only=False).astype(object)
     if pa.types.is_floating(array.type):
         values[np.isnan(values.astype(float))] = None
-    elif pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+    elif is_text:
         values[values == ""] = None
     return values
 
 
+def _calamine_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None and value.time() == dt.time() else value
+
+
+def _normalised(sheet: str) -> set[str]:
+    """The columns clean() rewrites value by value: dropdown answers, Lead ID, Owner and Name."""
+    return {*s.CHOICES.get(sheet, {}), s.LEAD_ID, s.OWNER, s.NAME}
+
+
 def _is_repeat(header: str, names: list[str]) -> bool:
-    """fastexcel names a repeated header 'Notes_1'; the sheet's own cell said 'Notes'."""
+    """fastexcel names a repeated header 'Notes_1' (the cell said 'Notes'), so names are not the cells."""
     match = re.fullmatch(r"(.*)_(\d+)", header)
     return bool(match) and match.group(1) in names[: names.index(header)]
 

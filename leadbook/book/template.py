@@ -68,5 +68,5 @@ def adopt_book(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
     for data, holds in scratches:
         graft.add_sheet(parts, data)
         added += holds
-    safe_write(path, parts.save)
+    safe_write(path, parts.save, keep=True)  # the copy from before adopt is never rotated away
     return mapping, added

@@ -9,40 +9,78 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
 from leadbook.core.problems import Problem
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SERIALS = (-80_000, 100_000)  # 1680 to 2173: a Timestamp holds these; others are not dates
+# Columns whose cells all share one Python type: equal values are equal cells, so a rule can run
+# once per distinct value. Elsewhere 1 == 1.0 == True would merge cells the rules tell apart.
+_ONE_TYPE = {"string", "floating", "integer", "boolean", "empty"}
 
 
 def _as_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Timestamps (day precision kept as given) and a mask of cells that were not dates."""
-    if values.empty:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), values.astype(bool)
-    is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-    is_date = values.map(lambda v: isinstance(v, dt.date | pd.Timestamp))
-    is_text = values.map(lambda v: isinstance(v, str))
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):  # a typed date column: nothing to parse
+        return values.astype("datetime64[ns]"), pd.Series(False, index=values.index)
+    values = values.astype(object)
+    kinds = values.map(type)
+    kinds = kinds.map({k: _date_kind(k) for k in kinds.unique()})
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date].map(pd.Timestamp))
+    is_date, is_number, is_text = kinds.eq("date"), kinds.eq("number"), kinds.eq("text")
+    if is_date.any():  # a year like 9999 is past what a Timestamp holds: a typo, reported
+        stamps = values[is_date].map(pd.Timestamp)
+        stamps = stamps[stamps.between(pd.Timestamp.min, pd.Timestamp.max)]
+        out[stamps.index] = pd.to_datetime(stamps).astype("datetime64[ns]")
     if is_number.any():  # an Excel serial that reached us without its date format
         serial = pd.to_numeric(values[is_number], errors="coerce")
+        serial = serial.where(serial.between(*SERIALS))
         out[is_number] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
     if is_text.any():  # ISO text is a date Excel did not recognise; anything else is a typo
-        parsed = pd.to_datetime(values[is_text].str.strip(), format="ISO8601", errors="coerce")
+        text = values[is_text].astype(object)
+        parsed = pd.to_datetime(text.map(str.strip), format="ISO8601", errors="coerce")
         out[is_text] = parsed
     bad = values.notna() & out.isna()
     return out, bad
 
 
+def _date_kind(kind: type) -> str:
+    if issubclass(kind, bool):
+        return "other"
+    if issubclass(kind, dt.date):  # datetime and pd.Timestamp are dates too
+        return "date"
+    if issubclass(kind, int | float):
+        return "number"
+    return "text" if issubclass(kind, str) else "other"
+
+
+def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
+    """`rule` applied to every cell, computed once per distinct value where that is the same thing."""
+    if not isinstance(values.dtype, pd.StringDtype):  # pandas text (file reads) is all one type
+        values = values.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
+        return values.map(rule).astype(dtype) if dtype else values.map(rule)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = np.array([rule(v) for v in np.asarray(uniques, dtype=object)] + [rule(None)], dtype=object)
+    return pd.Series(results[codes], index=values.index, dtype=dtype)  # code -1 is a blank: rule(None)
+
+
+_NOT_A_CHOICE = "\x00not a choice"  # no cell can hold it: Excel refuses control characters
+
+
 def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
     lookup = {s.header_key(c): c for c in choices}
-    keys = values.map(lambda v: s.header_key(v) if v is not None and not pd.isna(v) else None)
-    out = keys.map(lookup)
-    bad = keys.notna() & keys.ne("") & out.isna()
-    return out.astype(object).where(out.notna(), None), bad
+
+    def answer(value: object) -> object:
+        key = s.header_key(value) if value is not None and not pd.isna(value) else ""
+        return lookup.get(key, _NOT_A_CHOICE) if key else None
+
+    out = _per_value(values, answer, dtype="object")
+    bad = out.eq(_NOT_A_CHOICE)
+    return out.where(~bad & out.notna(), None), bad
 
 
 def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
@@ -54,7 +92,7 @@ def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Prob
         if column not in frame.columns:
             frame[column] = None
     for column in s.DATE_COLUMNS.get(sheet, ()):
-        frame[column], bad = _as_dates(frame[column].astype(object))
+        frame[column], bad = _as_dates(frame[column])
         problems += [
             Problem(sheet, int(r), column, f"{v!r} is not a date; enter a date like 2026-03-31")
             for r, v in raw.loc[bad[bad].index, column].items()
@@ -69,7 +107,7 @@ def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Prob
             ]
     for column in (s.LEAD_ID, s.OWNER, s.NAME):
         if column in frame.columns:
-            frame[column] = frame[column].map(_text)
+            frame[column] = _per_value(frame[column], _text)
     return frame, problems
 
 

@@ -22,7 +22,7 @@ LEGAL = (
     r"\b(?:the|and|ltd|limited|inc|incorporated|llc|llp|plc|gmbh|ag|sa|sas|sarl|bv|nv|oy|ab|as|aps|"
     r"corp|corporation|co|company|srl|spa|pty|kg|kft|sro|pte)\b"
 )
-FUZZY_CHUNK = 2_000  # names compared per call, so one huge company block never builds a huge matrix
+FUZZY_BLOCK = 1_000  # names sharing one word at one company; a word that common blocks nothing
 
 
 def _on_unique(key):
@@ -67,12 +67,26 @@ def phone_key(values: pd.Series, country: str | None) -> pd.Series:
     out[e164] = compact[e164]
     zeros = plain & compact.str.fullmatch(r"00[1-9]\d{7,14}").fillna(False)
     out[zeros] = "+" + compact[zeros].str[2:]
+    trunk = _trunk(country)
+    if trunk:  # '020 7123 4567' in GB: the trunk 0 gives way to +44, as phonenumbers would write it
+        national = plain & out.isna() & compact.str.fullmatch(r"0[1-9]\d{8,9}").fillna(False)
+        out[national] = trunk + compact[national].str[1:]
     rest = text.notna() & out.isna()
     if rest.any():
         unique = pd.unique(text[rest].to_numpy(dtype=object))
         lookup = {v: _parse_phone(v, country) for v in unique}
         out[rest] = text[rest].map(lookup)
     return _blank_none(out)
+
+
+def _trunk(country: str | None) -> str | None:
+    """'+44' for GB: the country code of a region whose national numbers start with a trunk 0."""
+    if phonenumbers is None or not country:
+        return None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(country.upper())
+    if meta is None or meta.national_prefix != "0":
+        return None
+    return f"+{meta.country_code}"
 
 
 def _parse_phone(text: str, country: str | None) -> str | None:
@@ -106,12 +120,23 @@ def company_key(values: pd.Series) -> pd.Series:
 def fuzzy_names(company: pd.Series, name: pd.Series, queries: pd.Series, threshold: float) -> pd.Series:
     """Each name replaced by one spelling of its near-identical group within the same company.
 
-    Only names in `queries` rows (the imported ones) are compared, each against its own company
-    block only: 'jon smith' and 'john smith' at acme become one name; 'john smith' elsewhere stays.
+    Candidates are names at the same company sharing a word ('jon smith' ~ 'john smith' share
+    'smith'), with at least one of them an imported row (`queries`); each candidate pair is scored
+    once by rapidfuzz, so a company with thousands of names never builds a thousands-squared matrix.
     """
-    pairs = pd.DataFrame({"company": company, "name": name}).dropna()
-    asked = pairs[queries.reindex(pairs.index, fill_value=False)].drop_duplicates()
-    choices = pairs.drop_duplicates()
+    nodes = pd.DataFrame({"company": company, "name": name, "query": queries.to_numpy()}).dropna()
+    distinct = nodes.groupby(["company", "name"], sort=False)["query"].any().reset_index()
+    distinct = distinct[distinct["company"].isin(distinct.loc[distinct["query"], "company"])]
+    words = distinct.assign(word=distinct["name"].str.split()).explode("word")
+    size = words.groupby(["company", "word"])["name"].transform("size")
+    words = words[(size > 1) & (size <= FUZZY_BLOCK)]
+    pairs = words.merge(words, on=["company", "word"], suffixes=("", "_b"))
+    pairs = pairs[(pairs["name"] < pairs["name_b"]) & (pairs["query"] | pairs["query_b"])]
+    pairs = pairs.drop_duplicates(["company", "name", "name_b"])
+    if pairs.empty:
+        return name
+    scores = process.cpdist(pairs["name"].tolist(), pairs["name_b"].tolist(), scorer=fuzz.ratio, workers=-1)
+    matched = pairs.loc[scores >= threshold, ["company", "name", "name_b"]]
     root: dict[tuple[str, str], tuple[str, str]] = {}
 
     def find(node: tuple[str, str]) -> tuple[str, str]:
@@ -119,19 +144,10 @@ def fuzzy_names(company: pd.Series, name: pd.Series, queries: pd.Series, thresho
             node = root[node]
         return node
 
-    asked_by = asked.groupby("company")["name"]
-    for block, names in choices[choices["company"].isin(asked["company"])].groupby("company")["name"]:
-        pool = names.to_numpy(dtype=object)
-        mine = asked_by.get_group(block).to_numpy(dtype=object)
-        if len(pool) < 2:
-            continue
-        for start in range(0, len(mine), FUZZY_CHUNK):
-            part = mine[start : start + FUZZY_CHUNK]
-            scores = process.cdist(part, pool, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8)
-            for i, j in zip(*np.nonzero(scores), strict=True):
-                a, b = find((block, part[i])), find((block, pool[j]))
-                if a != b:
-                    root[max(a, b)] = min(a, b)
+    for block, a, b in matched.itertuples(index=False):
+        ra, rb = find((block, a)), find((block, b))
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
     if not root:
         return name
     canonical = {node: find(node)[1] for node in list(root)}

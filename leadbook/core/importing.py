@@ -149,29 +149,38 @@ def clean_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.astype(object)
     for column in out.columns:
         values = out[column]
-        text = values.map(lambda v: isinstance(v, str))
+        # a CSV column (every cell text or blank) needs no per-cell type test
+        text = values.notna() if _all_text(values) else values.map(lambda v: isinstance(v, str))
         if not text.any():
             continue
-        cleaned = values[text].str.replace(CONTROL, "", regex=True).str.strip()
+        cleaned = values[text].astype("str").str.replace(CONTROL, "", regex=True).str.strip()
         placeholders = (
             PLACEHOLDERS - NAME_WORDS if column in (s.NAME, FIRST_NAME, LAST_NAME) else PLACEHOLDERS
         )
         blank = cleaned.eq("") | cleaned.str.lower().isin(placeholders)
-        out.loc[text, column] = cleaned.where(~blank, None).astype(object)
+        cleaned = cleaned.astype(object)
+        out.loc[text, column] = cleaned.where(~blank.to_numpy(dtype=bool), None)
     return out.where(out.notna(), None)
+
+
+def _all_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
 
 
 def as_text(values: pd.Series) -> pd.Series:
     """IDs, names and phones as text: a number cell 1001.0 is '1001'."""
+    if _all_text(values):
+        return values.astype(object).where(values.notna(), None)
 
     def one(v: object) -> object:
-        if v is None:
+        if v is None or (isinstance(v, float) and v != v):  # None or NaN
             return None
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v)
 
-    return values.map(one).astype(object)
+    out = values.map(one).astype(object)
+    return out.where(out.notna(), None)
 
 
 def _mapped(values: pd.Series, table: dict[str, str], choices: tuple[str, ...]) -> pd.Series:

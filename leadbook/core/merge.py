@@ -72,11 +72,13 @@ def _normalised(column: str, values: pd.Series, options: ImportOptions) -> pd.Se
 
 def id_pattern(ids: pd.Series) -> tuple[str, int, int] | None:
     """The book's Lead ID pattern: (prefix, digits, highest number), e.g. ('L', 5, 10000)."""
-    parts = ids.dropna().astype(str).str.extract(r"^(\D*?)(\d+)$").dropna()
-    if parts.empty:
+    text = pd.Series(ids.dropna().astype(str).to_numpy(dtype=object), dtype=object)
+    prefixes = text.str.rstrip("0123456789")
+    numbered = prefixes.str.len() < text.str.len()
+    if not numbered.any():
         return None
-    prefix = parts[0].mode().iloc[0]
-    mine = parts.loc[parts[0].eq(prefix), 1]
+    prefix = prefixes[numbered].mode().iloc[0]
+    mine = text[numbered & prefixes.eq(prefix)].str[len(prefix) :]
     return prefix, int(mine.str.len().mode().iloc[0]), int(mine.astype("int64").max())
 
 
@@ -176,8 +178,8 @@ def _status(nodes, gave, in_book, lead_node, file_rows, skipped) -> pd.Series:
 
 def _fills(nodes, merged, leads, in_book, lead_node, columns) -> dict[str, pd.Series]:
     fills: dict[str, pd.Series] = {}
-    book_groups = [g for g in merged.index if in_book[lead_node[g]]]
-    if not book_groups:
+    book_groups = merged.index[in_book[lead_node.reindex(merged.index).to_numpy()]]
+    if not len(book_groups):
         return fills
     rows = nodes.loc[lead_node[book_groups].to_numpy(), "where"].to_numpy()
     for column in columns:
@@ -186,13 +188,15 @@ def _fills(nodes, merged, leads, in_book, lead_node, columns) -> dict[str, pd.Se
         value = merged.loc[book_groups, column].to_numpy(dtype=object)
         current = leads.reindex(columns=[column]).loc[rows, column].to_numpy(dtype=object)
         wanted = pd.notna(value) & pd.isna(current)
+        if column == IMPORT_ID:  # the file's ID is this lead's own Lead ID: nothing to remember
+            wanted &= value != leads.loc[rows, s.LEAD_ID].to_numpy(dtype=object)
         if wanted.any():
             fills[column] = pd.Series(value[wanted], index=pd.Index(rows[wanted], name="row"))
     return fills
 
 
 def _new_rows(nodes, merged, leads, rows, in_book, lead_node, options, today) -> pd.DataFrame:
-    groups_new = [g for g in merged.index if not in_book[lead_node[g]]]
+    groups_new = merged.index[~in_book[lead_node.reindex(merged.index).to_numpy()]]
     new = merged.loc[groups_new].reset_index(drop=True)
     if new.empty:
         return pd.DataFrame(columns=[s.LEAD_ID, *merged.columns])

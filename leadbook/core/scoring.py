@@ -9,13 +9,14 @@ cannot qualify a poor fit. Reasons list the biggest contributions, Salesforce-st
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
 from leadbook.core.engagement import known_touches, two_way
-from leadbook.core.settings import Settings
+from leadbook.core.settings import BLANK_VALUE, OTHER_VALUE, Settings
 
 ENGAGEMENT = "Engagement"
 OVERRIDE_KEYS = ("scoreoverride", "overridescore", "manualscore")
@@ -35,19 +36,67 @@ def _label(question: str, answer: object) -> str:
     return f"{question.lower()} {str(answer).lower()}"
 
 
+_BAND = re.compile(
+    r"^(?:under (?P<below>-?[\d.]+)|(?P<low>-?[\d.]+) to under (?P<high>-?[\d.]+)|(?P<least>-?[\d.]+) or more)$"
+)
+
+
+def band_edges(label: str) -> tuple[float, float] | None:
+    """[low, high) of a number band label: 'under 3', '3 to under 7', '7 or more'; else None."""
+    match = _BAND.match(label.strip().lower())
+    if match is None:
+        return None
+    if match["below"] is not None:
+        return -np.inf, float(match["below"])
+    if match["least"] is not None:
+        return float(match["least"]), np.inf
+    return float(match["low"]), float(match["high"])
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | values.astype(str).str.strip().eq("")
+
+
+def value_points(values: pd.Series, points: dict[str, float]) -> pd.Series:
+    """Points per value: '(blank)' for a blank cell, number bands for numbers, '(other)' for the rest.
+
+    A value with no row (and no '(other)' row) scores 0, as a blank does without a '(blank)' row.
+    """
+    bands = {k: band_edges(k) for k in points}
+    exact = {k: v for k, v in points.items() if bands[k] is None and k not in (BLANK_VALUE, OTHER_VALUE)}
+    out = values.map(exact).astype(float)
+    numbers = pd.to_numeric(values, errors="coerce") if any(bands.values()) else None
+    for label, edges in bands.items():
+        if edges is not None and numbers is not None:
+            out = out.mask(out.isna() & numbers.ge(edges[0]) & numbers.lt(edges[1]), points[label])
+    if points.get(BLANK_VALUE, 0.0) != points.get(OTHER_VALUE, 0.0):  # else one fill does (the common case)
+        out = out.mask(out.isna() & _blank(values), points.get(BLANK_VALUE, 0.0))
+    return out.fillna(points.get(OTHER_VALUE, 0.0))
+
+
 def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd.Series, pd.Series]]:
-    """Per question (and Source): the points of each lead's answer and the words for Reasons."""
+    """Per question, Source and other points column: each lead's points and the words for Reasons."""
     parts = {}
     for question in s.QUESTIONS:
         answers = leads[question]
-        points = answers.map(settings.answer_points.get(question, {})).astype(float).fillna(0.0)
+        points = value_points(answers, settings.answer_points.get(question, {}))
         words = (
             answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
         )
-        parts[question] = (points, words)
+        parts[question] = (points, words.mask(words.eq("") & points.ne(0), question.lower() + " blank"))
     sources = leads[s.SOURCE]
-    points = sources.map(settings.source_points).astype(float).fillna(0.0)
-    parts[s.SOURCE] = (points, sources.map(lambda v: f"{str(v).lower()} source" if v else ""))
+    points = value_points(sources, settings.source_points)
+    parts[s.SOURCE] = (points, sources.map(lambda v: f"{str(v).lower()} source" if v else "no source"))
+    by_key = {s.header_key(c): c for c in leads.columns}
+    for name, table in settings.column_points.items():
+        column = by_key.get(s.header_key(name))
+        if column is None or column in parts:
+            continue  # a Settings row for a column this sheet lacks scores nothing
+        values = leads[column]
+        words = (
+            name.lower() + " " + values.astype(object).where(~_blank(values), "blank").astype(str).str.lower()
+        )
+        parts[column] = (value_points(values, table), words)
     return parts
 
 
@@ -113,7 +162,7 @@ def score_leads(
     parts[ENGAGEMENT] = engagement(leads, touches, settings, today)
     points = pd.DataFrame({k: p for k, (p, _) in parts.items()}, index=leads.index)
     words = pd.DataFrame({k: w for k, (_, w) in parts.items()}, index=leads.index)
-    score = points.sum(axis=1).clip(0, 100).round().astype(int)
+    score = (points.sum(axis=1) + settings.base_points).clip(0, 100).round().astype(int)
     reasons = _reasons(points, words, settings.reasons_max)
     column = override_column(leads)
     if column is not None:

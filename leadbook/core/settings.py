@@ -58,6 +58,10 @@ DEFAULTS: list[tuple[str, object, str]] = [
     ("Import: fuzzy match threshold", 90, "How alike (0-100) two names at the same company must be for an import to treat them as one person"),
 ]  # fmt: skip
 KEYS = [key for key, _, _ in DEFAULTS]
+BASE_POINTS = "Score: base points"  # optional: written by `leadbook calibrate --apply`, default 0
+# Groups of the fixed keys: "Grade: x" or "Cadence: x" is a typo, not points for a column.
+_RESERVED_GROUPS = {s.header_key(g) for g in ("Engagement", "Grade", "Qualify", "Gate", "Reasons", "Cadence", "Outcome", "Score", "Holiday")}  # fmt: skip
+BLANK_VALUE, OTHER_VALUE = "(blank)", "(other)"
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,9 @@ class Settings:
     date_order: str | None = None  # "day" / "month"; None: from the file
     import_country: str = "GB"
     import_threshold: float = 90
+    base_points: float = 0
+    # "Column: value" rows for any other Leads column (e.g. Industry: Retail), by column as written.
+    column_points: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def _copy(points: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -182,8 +189,33 @@ _SCALARS = {
     "Date order": ("date_order", _order, "Day first, Month first or Auto"),
     "Import: default country": ("import_country", _country, "a two-letter country code like GB or US"),
     "Import: fuzzy match threshold": ("import_threshold", _percent, "a number from 0 to 100"),
+    BASE_POINTS: ("base_points", _number, "a number"),
 }
-_KEYS_BY_NORM = {s.header_key(k): k for k in KEYS}
+_KEYS_BY_NORM = {s.header_key(k): k for k in (*KEYS, BASE_POINTS)}
+_GROUPS_BY_NORM = {s.header_key(g): g for g in (*s.QUESTIONS, s.SOURCE)}
+
+
+def points_key(key_cell: object) -> tuple[str, str] | None:
+    """('Need', 'Maybe') or ('Industry', 'Retail') for a 'Column: value' points row, else None."""
+    group, sep, value = str(key_cell).partition(":")
+    group, value = group.strip(), value.strip()
+    if not sep or not group or not value or s.header_key(group) in _RESERVED_GROUPS:
+        return None
+    return _GROUPS_BY_NORM.get(s.header_key(group), group), value
+
+
+def resolve_key(key_cell: object) -> str | None:
+    """The Settings key a row names: a fixed key, a 'Column: value' points row, or None."""
+    key = _KEYS_BY_NORM.get(s.header_key(key_cell))
+    generic = points_key(key_cell) if key is None else None
+    return f"{generic[0]}: {generic[1]}" if generic is not None else key
+
+
+def _table(fixed: dict[str, dict[str, float]], columns: dict[str, dict[str, float]], group: str) -> dict:
+    """The points table a 'group: value' row goes into (a question, Source, or another column)."""
+    if group in fixed:
+        return fixed[group]
+    return columns.setdefault(group, {})
 
 
 def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]:
@@ -194,6 +226,7 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
     values: dict[str, object] = {}
     answer_points = _copy(_ANSWER_POINTS)
     source_points = dict(_SOURCE_POINTS)
+    column_points: dict[str, dict[str, float]] = {}
     holidays: list[dt.date] = []
     problems: list[Problem] = []
     if frame is None or s.SETTING not in frame.columns:
@@ -203,7 +236,7 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
     ):
         if key_cell is None or (isinstance(key_cell, float) and pd.isna(key_cell)):
             continue
-        key = _KEYS_BY_NORM.get(s.header_key(key_cell))
+        key = resolve_key(key_cell)
         if key is None:
             problems.append(
                 Problem(s.SETTINGS, int(row), s.SETTING, f"unknown setting {key_cell!r}; leadbook ignores it")
@@ -221,8 +254,8 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
                 values[attr] = parse(value)
             else:
                 group, answer = key.split(": ", 1)
-                target = source_points if group == "Source" else answer_points[group]
-                target[answer] = _number(value)
+                tables = {s.SOURCE: source_points, **answer_points}
+                _table(tables, column_points, group)[answer] = _number(value)
         except (ValueError, TypeError):
             expected = _SCALARS[key][2] if key in _SCALARS else ("a date" if key == "Holiday" else "a number")
             problems.append(
@@ -231,6 +264,7 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
     settings = Settings(
         answer_points=answer_points,
         source_points=source_points,
+        column_points=column_points,
         holidays=tuple(sorted(holidays)),
         **values,  # type: ignore[arg-type]
     )

@@ -253,6 +253,11 @@ def _import_inbox(live: LiveBook) -> Result:
     return Result(plan, message=message)
 
 
+def _calibrate(live: LiveBook) -> Result:
+    result, plan = services.calibrate(live, dt.date.today(), who=who(), write=False)
+    return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
+
+
 ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "qualify": _qualify,
     "refresh": _refresh,
@@ -261,6 +266,7 @@ ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "check": _check,
     "log_touch": _log_touch,
     "import_inbox": _import_inbox,
+    "calibrate": _calibrate,
 }
 
 
@@ -297,3 +303,12 @@ def log_touch(book: xw.Book | None = None) -> None:
 def import_inbox(book: xw.Book | None = None) -> None:
     """Import the rows pasted into the Inbox sheet into Leads (same rules as `leadbook import`)."""
     run(book, "import_inbox")
+
+
+def calibrate(book: xw.Book | None = None) -> None:
+    """Learn the points from won/lost history and rebuild the Calibration sheet (Settings untouched).
+
+    Writing the card into Settings stays a deliberate step: `leadbook calibrate --apply`, or typing
+    the proposed values from the Calibration sheet into Settings.
+    """
+    run(book, "calibrate")

@@ -83,10 +83,18 @@ def test_refuses_while_excel_has_the_book_open(sample):
     assert sample.read_bytes() == before
 
 
-def test_backups_are_pruned_to_the_newest_five(sample):
+def test_backups_are_pruned_to_the_newest_five_in_one_folder(sample):
     for i in range(7):
         FileBook(sample).apply(set_score({2: i}))
-    assert len(list(sample.parent.glob("book.backup-*.xlsx"))) == 5
+    assert len(list((sample.parent / ".leadbook-backups").glob("book.*.xlsx"))) == 5
+    assert sorted(p.name for p in sample.parent.iterdir()) == [".leadbook-backups", "book.xlsx"]
+
+
+def test_one_backup_per_command_however_many_writes(sample):
+    book = FileBook(sample)
+    first = book.apply(set_score({2: 1}))
+    assert first is not None and book.apply(set_score({2: 2})) is None
+    assert len(list((sample.parent / ".leadbook-backups").iterdir())) == 1
 
 
 def _rewrite_zip(path: Path, edit) -> None:

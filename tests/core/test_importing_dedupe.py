@@ -242,3 +242,22 @@ def test_importing_twice_adds_nothing_and_order_does_not_change_the_count(people
     other = _book()
     services.import_rows(other, _raw(shuffled), "x.csv", TODAY, NOW, "me")
     assert len(other.sheets[s.LEADS]) == leads
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(100_000_000, 9_999_999_999), st.sampled_from(["GB", "DE", "FR", "NL"]))
+def test_the_national_fast_path_agrees_with_phonenumbers(number, country):
+    """'020 7123 4567' skips the library in GB; the key must be the one the library gives."""
+    import phonenumbers
+
+    national = f"0{number}"
+    parsed = phonenumbers.parse(national, country)
+    if phonenumbers.is_possible_number(parsed):
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        assert phone_key(series(national, national.replace("0", "0 ", 1)), country).tolist() == [expected] * 2
+
+
+def test_import_rows_reports_each_phase_for_a_progress_bar():
+    phases = []
+    services.import_rows(_book(), _raw([{"Name": "Kim Ode"}]), "x.csv", TODAY, NOW, "me", step=phases.append)
+    assert phases == ["reading the workbook", "matching rows to leads", "writing the workbook"]

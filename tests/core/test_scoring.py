@@ -71,6 +71,7 @@ def test_a_users_override_column_wins_and_the_reason_says_so():
 answers = st.sampled_from([s.YES, s.UNKNOWN, None, s.NO])
 
 
+@hsettings(deadline=None)
 @given(question=st.sampled_from(s.YES_NO_QUESTIONS), others=st.lists(answers, min_size=5, max_size=5))
 def test_yes_never_scores_lower_than_unknown(question, others):
     base = dict(zip(s.YES_NO_QUESTIONS, others, strict=True))
@@ -79,7 +80,7 @@ def test_yes_never_scores_lower_than_unknown(question, others):
     assert yes >= unknown
 
 
-@hsettings(max_examples=30)
+@hsettings(max_examples=30, deadline=None)
 @given(order=st.permutations(range(6)))
 def test_row_order_changes_no_result(order):
     rows = [lead(f"L{i}", need=[s.YES, s.NO, None][i % 3], source=s.SOURCES[i]) for i in range(6)]

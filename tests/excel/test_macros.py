@@ -188,6 +188,9 @@ def test_lite_registers_the_scripts_and_functions(lite_main):
     import xlwings.server as xs
 
     scripts = {m["function_name"] for m in xs.custom_scripts_meta(lite_main)}
-    assert scripts == set(MACROS) | {"import_inbox"}  # import_inbox: tests/excel/test_import_inbox.py
+    assert scripts == set(MACROS) | {
+        "import_inbox",
+        "calibrate",
+    }  # tested in test_import_inbox.py, test_calibrate_macro.py
     functions = {f["name"] for f in xs.custom_functions_meta(lite_main)["functions"]}
     assert functions == {"LB_SCORE", "LB_GRADE", "LB_REASONS", "LB_NEXT_TOUCH", "LB_FOLLOWUP", "LB_TOUCHES"}

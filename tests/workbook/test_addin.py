@@ -21,7 +21,7 @@ CUSTOM_UI = ADDIN / "customUI.xml"
 LEADBOOK_BAS = ADDIN / "Leadbook.bas"
 UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 EXTENSIBILITY = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-MACROS = ["qualify", "refresh", "summary", "highlight", "log_touch", "check", "import_inbox"]
+MACROS = ["qualify", "refresh", "summary", "highlight", "log_touch", "check", "import_inbox", "calibrate"]
 RUNPYTHON = re.compile(r'^\s*RunPython\s+"([^"]*)"', re.MULTILINE)
 MACRO_CALL = re.compile(r"import leadbook\.excel\.macros as m; m\.(\w+)\(\)")
 # oletools 0.60 still uses pyparsing's old camelCase names.
@@ -59,8 +59,9 @@ def test_ribbon_has_leadbook_tab_with_its_buttons():
         "Import",
         "Refresh summary",
         "Check",
+        "Calibrate",
     ]
-    assert len({b.get("id") for b in buttons()}) == 7
+    assert len({b.get("id") for b in buttons()}) == 8
 
 
 @pytest.mark.parametrize("attr", ["id", "label", "imageMso", "screentip", "supertip", "onAction"])

@@ -35,3 +35,7 @@ End Sub
 Sub LeadbookImport(control As Object)
     RunPython "import leadbook.excel.macros as m; m.import_inbox()"
 End Sub
+
+Sub LeadbookCalibrate(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.calibrate()"
+End Sub

@@ -61,3 +61,9 @@ async def check(book: xw.BookAsync):
 async def import_inbox(book: xw.BookAsync):
     """Import the rows pasted into the Inbox sheet into Leads, without duplicates."""
     await macros.run_async(book, "import_inbox")
+
+
+@script
+async def calibrate(book: xw.BookAsync):
+    """Learn the points from won/lost leads and show them on the Calibration sheet."""
+    await macros.run_async(book, "calibrate")

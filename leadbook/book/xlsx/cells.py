@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def cell_of(value: object, date1904: bool = False) -> Cell | None:
     return Cell("s", escape(str(value)))
 
 
+@functools.cache
 def column_letter(col: int) -> str:
     """1 -> A, 27 -> AA."""
     letters = ""
@@ -89,6 +91,43 @@ def column_letter(col: int) -> str:
         col, rem = divmod(col - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def _date_serials(series: pd.Series, date1904: bool) -> np.ndarray:
+    """Excel serials of a datetime64 column, vectorised (NaT as NaN)."""
+    naive = series.dt.tz_localize(None) if series.dt.tz is not None else series
+    stamps = naive.to_numpy(dtype="datetime64[us]")
+    epoch = np.datetime64(_EPOCH_1904 if date1904 else _EPOCH_1900, "us")
+    days = (stamps - epoch).astype("float64") / 86_400_000_000
+    days[np.isnat(stamps)] = np.nan
+    if not date1904:
+        days[stamps < np.datetime64(_LEAP_BUG_END, "us")] -= 1
+    return days
+
+
+def column_cells(series: pd.Series, date1904: bool = False) -> list[Cell | None]:
+    """The Cells of a frame column (one per value, in order); repeated values share one Cell."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        cache: dict[float, Cell] = {}
+        out: list[Cell | None] = []
+        for day in _date_serials(series, date1904).tolist():
+            if day != day:  # NaN: a blank
+                out.append(None)
+            elif (cell := cache.get(day)) is not None:
+                out.append(cell)
+            else:
+                out.append(cache.setdefault(day, Cell("d", number_text(day))))
+        return out
+    cells: dict[tuple[type, object], Cell | None] = {}
+    out = []
+    for value in series.to_numpy(dtype=object).tolist():
+        try:
+            key = (value.__class__, value)
+            cell = cells[key] if key in cells else cells.setdefault(key, cell_of(value, date1904))
+        except TypeError:  # an unhashable value
+            cell = cell_of(value, date1904)
+        out.append(cell)
+    return out
 
 
 def column_number(letters: str) -> int:

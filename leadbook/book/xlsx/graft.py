@@ -80,11 +80,20 @@ class MemoryParts:
                 z.writestr(name, data)
 
 
-def edit(source: Path, target: Path, change: Callable[[Parts], None]) -> None:
-    """Write `target` as `source` with `change` applied to its parts (until the Package lands)."""
-    parts = MemoryParts.from_zip(Path(source).read_bytes())
-    change(parts)
-    parts.save(target)
+def edit(source: Path, target: Path, change: Callable[[Parts], None]) -> set[str]:
+    """Write `target` as `source` with `change` applied; returns the parts written or removed.
+
+    Every other member is copied as its compressed bytes (never inflated and deflated again).
+    """
+    from leadbook.book.xlsx.interim import ZipParts
+
+    parts = ZipParts(Path(source))
+    try:
+        change(parts)
+        parts.save(target)
+        return parts.changed()
+    finally:
+        parts.close()
 
 
 def q(tag: str, ns: str = MAIN) -> str:

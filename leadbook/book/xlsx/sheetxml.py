@@ -9,6 +9,7 @@ stays flat whatever the sheet's size, and a pass without edits gives back the sa
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -27,6 +28,7 @@ _ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([^"']+)["']""")
 _ROW_R = re.compile(r"""\sr=["'](\d+)["']""")
 _ATTR = r"""\s{}=["']([^"']*)["']"""
 _DROP_ATTRS = re.compile(r"""\s(?:t|cm|vm|s)=["'][^"']*["']""")
+_CELL_REF = re.compile(r"""\sr=["']([A-Z]+)(\d+)["']""")
 _SI = re.compile(rb"""\ssi=["'](\d+)["']""")
 
 
@@ -66,6 +68,7 @@ class SheetPatch:
         self._last_r = 0
         self._broken: set[bytes] = set()  # shared-formula ids whose master was overwritten
         self._template: dict[int, int] = {}
+        self._fresh_styles: dict[tuple[int, str | None, bool], int | None] = {}
         self._col_styles: list[tuple[int, int, int]] = []
 
     # -- the pass --------------------------------------------------------------------------
@@ -161,6 +164,7 @@ class SheetPatch:
                 self._k += 1
             if r == self.template_row:
                 self._template = self._styles_of(seg[m.start() : end].decode())
+                self._fresh_styles.clear()
             if self._k < len(self.pending) and self.pending[self._k] == r:
                 yield seg[emit : m.start()]
                 yield self._patch_row(seg[m.start() : end].decode(), r)
@@ -223,16 +227,20 @@ class SheetPatch:
         return False
 
     def _grow_dimension(self, head: bytes) -> bytes:
-        filled = [(r, c) for r, cells in self.edits.items() for c, v in cells.items() if v is not None]
         m = re.search(rb"""(<(?:\w+:)?dimension\s[^>]*?ref=["'])([^"']*)(["'])""", head)
-        if not filled or m is None:
+        if not self.edits or m is None:
             return head
         try:
             low_c, low_r, high_c, high_r = parse_ref(m[2].decode())
         except ValueError:
             return head
-        rows, cols = [r for r, _ in filled], [c for _, c in filled]
-        ref = format_ref(min(low_c, *cols), min(low_r, *rows), max(high_c, *cols), max(high_r, *rows))
+        rows = [r for r in self.pending if any(v is not None for v in self.edits[r].values())]
+        if not rows:
+            return head
+        cols = {c for r in (rows[0], rows[-1]) for c in self.edits[r]} | {
+            max(cells) for cells in self.edits.values()
+        }
+        ref = format_ref(min(low_c, *cols), min(low_r, rows[0]), max(high_c, *cols), max(high_r, rows[-1]))
         return head[: m.start(2)] + ref.encode() + head[m.end(2) :]
 
     def _patch_tail(self, tail: bytes) -> bytes:
@@ -285,6 +293,9 @@ class SheetPatch:
         attrs = opening[1] or ""
         inner = "" if opening[2] else row[opening.end() : -len(f"</{p}row>")]
         row_style = _attr(attrs, "s") if _attr(attrs, "customFormat") in ("1", "true") else None
+        direct = None if self._broken else self._direct(inner, r, row_style)
+        if direct is not None:
+            return f"<{p}row{attrs}>{direct}</{p}row>".encode()
         edits, seen = self.edits[r], {}
         todo = sorted(edits)
         out, pos, last_end, i, last_col = [], 0, 0, 0, 0
@@ -306,9 +317,74 @@ class SheetPatch:
         out.append(inner[max(pos, last_end) :])
         return f"<{p}row{attrs}>{''.join(out)}</{p}row>".encode()
 
+    def _direct(self, inner: str, r: int, row_style: str | None) -> str | None:
+        """The row with its edits, each cell found by its reference; None when the row needs a full parse.
+
+        Owned cells are found with `str.find`, a new cell goes before the next existing one (or last),
+        so the row's other cells are never parsed.
+        """
+        edits = self.edits[r]
+        last = self._last_cell(inner, r)
+        if last is None:
+            return None
+        last_col, last_end = last
+        plain = all(c is None or (c.style is None and c.style_from is None) for c in edits.values())
+        if plain and min(edits) > last_col and _in_column_order(inner):  # all new, after the last: one splice
+            fresh = "".join(self._fresh(col, r, row_style, {}) for col in sorted(edits))
+            return inner[:last_end] + fresh + inner[last_end:]
+        pieces = []
+        for col in sorted(edits):
+            cell = edits[col]
+            if cell is not None and (cell.style_from is not None or cell.style is not None):
+                return None
+            m = self._find_cell(inner, col, r)
+            if m is not None:
+                pieces.append((m.start(), m.end(), self._replace(m, col, r, cell, {})))
+            elif cell is not None:
+                at = last_end if col > last_col else self._insert_at(inner, col, r, last_col)
+                if at is None:
+                    return None
+                pieces.append((at, at, self._fresh(col, r, row_style, {})))
+        if any(start == end for start, end, _ in pieces) and not _in_column_order(inner):
+            return None  # the full parse refuses the row, naming it
+        pieces.sort(key=lambda piece: piece[0])  # stable: new cells at one place stay in column order
+        out, pos = [], 0
+        for start, end, text in pieces:
+            out += [inner[pos:start], text]
+            pos = end
+        out.append(inner[pos:])
+        text = "".join(out)
+        self._check_dependents(text.encode())  # a master overwritten here may have dependents beside it
+        return text
+
+    def _find_cell(self, inner: str, col: int, r: int) -> re.Match[str] | None:
+        at = inner.find(f' r="{column_letter(col)}{r}"')
+        if at == -1:
+            return None
+        m = self._cell.match(inner, inner.rfind("<", 0, at))
+        return m if m is not None and m[1] is not None and m.start(1) <= at < m.end(1) else None
+
+    def _last_cell(self, inner: str, r: int) -> tuple[int, int] | None:
+        start = inner.rfind(f"<{self.prefix}c ")
+        if start == -1:
+            return (0, 0) if not inner.strip() else None
+        m = self._cell.match(inner, start)
+        ref = _CELL_REF.search(m[1] or "") if m else None
+        if ref is None or int(ref[2]) != r:
+            return None
+        return column_number(ref[1]), m.end()
+
+    def _insert_at(self, inner: str, col: int, r: int, last_col: int) -> int | None:
+        if last_col - col > 64:
+            return None
+        for later in range(col + 1, last_col + 1):
+            m = self._find_cell(inner, later, r)
+            if m is not None:
+                return m.start()
+        return None
+
     def _cell_column(self, attrs: str, r: int, last_col: int) -> int:
-        ref = _attr(attrs, "r")
-        m = re.fullmatch(r"([A-Z]+)(\d+)", ref or "")
+        m = _CELL_REF.search(attrs)
         if m is None or int(m[2]) != r:
             raise _refuse(
                 self.sheet,
@@ -326,8 +402,16 @@ class SheetPatch:
         cell = self.edits[r][col]
         if cell is None:
             return ""
-        base = int(row_style) if row_style is not None else None
-        return self._render(f"{column_letter(col)}{r}", "", self._new_style(col, base, cell, seen), cell)
+        if cell.style is None and cell.style_from is None:  # the common case: cached per column and kind
+            key = (col, row_style, cell.kind == "d")
+            style = self._fresh_styles.get(key, -1)
+            if style == -1:
+                base = int(row_style) if row_style is not None else None
+                style = self._fresh_styles[key] = self._new_style(col, base, cell, seen)
+        else:
+            base = int(row_style) if row_style is not None else None
+            style = self._new_style(col, base, cell, seen)
+        return self._render(f"{column_letter(col)}{r}", "", style, cell)
 
     def _new_style(self, col: int, base: int | None, cell: Cell, seen: dict[int, int | None]) -> int | None:
         if cell.style is not None:
@@ -387,8 +471,19 @@ class SheetPatch:
                 )
 
 
+def _in_column_order(inner: str) -> bool:
+    """True when the row's cell references ascend (column letters compare by length, then text)."""
+    keys = [(len(letters), letters) for letters, _ in _CELL_REF.findall(inner)]
+    return all(a < b for a, b in zip(keys, keys[1:], strict=False))
+
+
+@functools.cache
+def _attr_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_ATTR.format(re.escape(name)))
+
+
 def _attr(attrs: str, name: str) -> str | None:
-    m = re.search(_ATTR.format(re.escape(name)), attrs)
+    m = _attr_pattern(name).search(attrs)
     return m[1] if m else None
 
 

@@ -101,3 +101,16 @@ def add_data_validations(tail: bytes, items: list[bytes], prefix: str = "") -> b
         return tail[:start] + block + tail[end:]
     fragment = b'<dataValidations count="%d">' % len(items) + b"".join(items) + b"</dataValidations>"
     return insert_child(tail, "dataValidations", fragment, prefix)
+
+
+def dropdown(sqref: str, choices: tuple[str, ...] | list[str], title: str) -> bytes:
+    """A list `<dataValidation>` as `install.ensure_dropdowns` makes it (a warning, blanks allowed)."""
+    from html import escape
+
+    listed = escape(",".join(choices), quote=False)
+    error = escape(f"Pick one of: {', '.join(choices)}")
+    return (
+        f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showErrorMessage="1" '
+        f'errorTitle="{escape(title)}" error="{error}" sqref="{sqref}">'
+        f'<formula1>"{listed}"</formula1></dataValidation>'
+    ).encode()

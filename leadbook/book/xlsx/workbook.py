@@ -10,7 +10,7 @@ import posixpath
 import re
 from typing import Protocol
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from leadbook.core.problems import LeadbookError
 
@@ -34,6 +34,17 @@ class Parts(Protocol):
     def remove(self, name: str) -> None: ...
 
 
+def parse(parts: Parts, name: str):
+    """A small part as an element tree; a DTD, entity or broken XML is refused with a sentence."""
+    try:
+        return ElementTree.fromstring(parts.read(name))
+    except (DefusedXmlException, ElementTree.ParseError) as exc:
+        raise LeadbookError(
+            f"the workbook's part {name} is not plain Excel XML ({type(exc).__name__}); "
+            "open and save the file in Excel, then run again"
+        ) from exc
+
+
 def rels_name(part: str) -> str:
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
@@ -52,7 +63,7 @@ def relationships(parts: Parts, part: str) -> list[dict[str, str]]:
     if name not in parts.names():
         return []
     found = []
-    for rel in ElementTree.fromstring(parts.read(name)).iter(PKG_REL):
+    for rel in parse(parts, name).iter(PKG_REL):
         item = dict(rel.attrib)
         if item.get("TargetMode") != "External":
             item["Target"] = resolve(part, item.get("Target", ""))
@@ -70,7 +81,7 @@ class BookMap:
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
         self.part = _of_type(relationships(parts, ""), "officeDocument") or "xl/workbook.xml"
-        root = ElementTree.fromstring(parts.read(self.part))
+        root = parse(parts, self.part)
         props = root.find(f"{MAIN}workbookPr")
         self.date1904 = props is not None and props.get("date1904", "0").lower() in ("1", "true")
         self.rels = relationships(parts, self.part)

@@ -9,18 +9,18 @@ calcChain.xml dropped when a formula cell was overwritten. Every other part is l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from leadbook.book.base import header_row
-from leadbook.book.xlsx.cells import Cell, cell_of, escape
+from leadbook.book.xlsx.cells import Cell, column_cells, escape
 from leadbook.book.xlsx.scan import filled_extent, leading_rows, shared_strings
 from leadbook.book.xlsx.sheetxml import Edits, SheetPatch, TailEdit
 from leadbook.book.xlsx.styles import Styles
 from leadbook.book.xlsx.tables import TableInfo, grow_table, table_info
-from leadbook.book.xlsx.tail import add_conditional_formatting
+from leadbook.book.xlsx.tail import add_conditional_formatting, add_data_validations
 from leadbook.book.xlsx.workbook import BookMap, Parts
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Op, SetCells
@@ -55,13 +55,21 @@ class Layout:
     last_col: int = 0
 
 
+TailFactory = Callable[[Layout, "Styles | None"], "TailEdit | None"]
+
+
 @dataclass
 class SheetWrite:
-    """One sheet's share of a plan: frames to set (index = Excel row) and frames to append."""
+    """One sheet's changes: frames to set (index = Excel row), frames to append, columns to make sure
+    of (header cells after the last, styled like it, with `widths` by name), and tail edits made
+    from the sheet's layout (conditional formats, validations; see `validations`)."""
 
     name: str
     sets: list[pd.DataFrame] = field(default_factory=list)
     appends: list[pd.DataFrame] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    widths: dict[str, float] = field(default_factory=dict)
+    tails: list[TailFactory] = field(default_factory=list)
 
 
 def _header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
@@ -130,13 +138,14 @@ def _frame_edits(
     rows = [int(r) for r in frame.index]
     for name in frame.columns:
         col = positions[name]
-        for r, value in zip(rows, frame[name].to_numpy(dtype=object), strict=True):
-            cell = cell_of(value, date1904)
+        for r, cell in zip(rows, column_cells(frame[name], date1904), strict=True):
             if cell is not None or clear:
                 edits.setdefault(r, {})[col] = cell
 
 
-def _add_missing(lay: Layout, names: Iterable[str], edits: Edits) -> tuple[list[str], dict[int, float]]:
+def _add_missing(
+    lay: Layout, names: Iterable[str], edits: Edits, named_widths: dict[str, float]
+) -> tuple[list[str], dict[int, float]]:
     """Header cells for columns the sheet lacks, after its last column, styled like the last header."""
     missing = [n for n in dict.fromkeys(names) if n not in lay.positions]
     widths = {}
@@ -144,16 +153,25 @@ def _add_missing(lay: Layout, names: Iterable[str], edits: Edits) -> tuple[list[
         col = lay.last_col + offset
         lay.positions[name] = col
         edits.setdefault(lay.header, {})[col] = Cell("s", escape(name), style_from=lay.last_col or None)
-        widths[col] = column_width(name)
+        widths[col] = named_widths.get(name, column_width(name))
     return missing, widths
 
 
-def highlight_edit(styles: Styles, lay: Layout) -> TailEdit | None:
+def validations(items: Callable[[Layout], list[bytes]]) -> TailFactory:
+    """A tail factory adding the `<dataValidation>` items `items(layout)` returns (adopt's dropdowns)."""
+
+    def factory(lay: Layout, styles: Styles | None) -> TailEdit:
+        return lambda tail, prefix: add_data_validations(tail, items(lay), prefix)
+
+    return factory
+
+
+def highlight_edit(lay: Layout, styles: Styles | None) -> TailEdit | None:
     """A tail edit putting back the Follow-up colour rules on Leads when a user removed them."""
-    from leadbook.book.install import HIGHLIGHTS, MAX_ROW, highlight_formula
+    from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
     from leadbook.book.xlsx.cells import column_letter
 
-    if s.FOLLOW_UP not in lay.positions or s.NEXT_TOUCH not in lay.positions:
+    if styles is None or s.FOLLOW_UP not in lay.positions or s.NEXT_TOUCH not in lay.positions:
         return None
     first = lay.header + 1
     follow = f"${column_letter(lay.positions[s.FOLLOW_UP])}{first}"
@@ -183,12 +201,13 @@ def highlight_edit(styles: Styles, lay: Layout) -> TailEdit | None:
     return edit
 
 
-def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, sheet: str, work: SheetWrite) -> bool:
-    """Patch one sheet with its frames; True when a formula cell was overwritten."""
+def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetWrite) -> bool:
+    """Patch one sheet with its changes; True when a formula cell was overwritten."""
+    sheet = work.name
     lay = layout(parts, book, sheet)
     edits: Edits = {}
-    names = [c for f in work.sets + work.appends for c in f.columns]
-    missing, widths = _add_missing(lay, names, edits)
+    names = [*work.columns, *(c for f in work.sets + work.appends for c in f.columns)]
+    missing, widths = _add_missing(lay, names, edits, work.widths)
     last_data = None
     for frame in work.sets:
         _frame_edits(edits, frame, lay.positions, book.date1904, clear=True)
@@ -200,9 +219,10 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, sheet: str, 
             placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
             _frame_edits(edits, placed, lay.positions, book.date1904, clear=False)
             start += len(frame)
-    tail_edits = []
-    if sheet == s.LEADS and styles is not None and any(s.FOLLOW_UP in f.columns for f in work.sets):
-        tail_edits = [e for e in [highlight_edit(styles, lay)] if e]
+    tails = list(work.tails)
+    if sheet == s.LEADS and any(s.FOLLOW_UP in f.columns for f in work.sets):
+        tails.append(highlight_edit)  # put back the colour rules if a user removed them
+    tail_edits = [e for e in (make(lay, styles) for make in tails) if e is not None]
     patcher = SheetPatch(
         lay.sheet,
         edits,
@@ -228,18 +248,24 @@ def _by_sheet(ops: Iterable[Op]) -> dict[str, SheetWrite]:
     return work
 
 
-def apply_cells(parts: Parts, ops: Iterable[Op]) -> None:
-    """Apply every SetCells and AppendRows in `ops` to the package `parts`."""
-    book = BookMap(parts)
-    styles = Styles(parts.read(book.styles)) if book.styles else None
-    work = _by_sheet(ops)
-    formulas = False
-    for sheet_work in work.values():
-        formulas |= write_sheet(parts, book, styles, sheet_work.name, sheet_work)
+def edit_sheets(parts: Parts, work: Iterable[SheetWrite]) -> None:
+    """Apply each sheet's changes to the package `parts`, then the workbook-level fixes."""
+    work = list(work)
     if not work:
         return
+    book = BookMap(parts)
+    styles = Styles(parts.read(book.styles)) if book.styles else None
+    formulas = False
+    for sheet_work in work:
+        formulas |= write_sheet(parts, book, styles, sheet_work)
     if styles is not None and styles.changed:
         parts.write(book.styles, styles.xml)
-    book.recalculate_on_open()
+    if any(w.sets or w.appends for w in work):
+        book.recalculate_on_open()
     if formulas:
         book.drop_calc_chain()
+
+
+def apply_cells(parts: Parts, ops: Iterable[Op]) -> None:
+    """Apply every SetCells and AppendRows in `ops` to the package `parts`."""
+    edit_sheets(parts, _by_sheet(ops).values())

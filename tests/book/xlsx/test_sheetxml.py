@@ -293,3 +293,19 @@ def test_libreoffice_opens_a_patched_book(tmp_path):
     lines = (tmp_path / "csv" / "patched.csv").read_text().splitlines()
     assert lines[2].startswith("L002,name 2,5") and lines[30].startswith("=x")
     shutil.rmtree(tmp_path / "csv")
+
+
+def test_column_cells_agree_with_cell_of_value_by_value():
+    import pandas as pd
+
+    from leadbook.book.xlsx.cells import column_cells
+
+    mixed = pd.Series(
+        [True, 1, 1.0, "1", None, float("nan"), "", pd.Timestamp("2026-11-23 06:00"), pd.NaT, False, 0]
+    )
+    assert column_cells(mixed) == [cell_of(v) for v in mixed.to_numpy(dtype=object)]
+    dates = pd.Series(pd.to_datetime(["2026-11-23 00:00", None, "1900-01-01 00:00", "2026-11-23 12:00"]))
+    assert column_cells(dates) == [cell_of(v) for v in dates.to_numpy(dtype=object)]
+    assert column_cells(dates, date1904=True)[0] == cell_of(dt.date(2026, 11, 23), date1904=True)
+    aware = pd.Series(pd.to_datetime(["2026-11-23 10:00"]).tz_localize("Europe/Berlin"))
+    assert column_cells(aware) == [Cell("d", str(serial(dt.datetime(2026, 11, 23, 10))))]

@@ -209,3 +209,69 @@ def test_the_highlight_rules_are_put_back_once(book):
     plan = Plan([SetCells(s.LEADS, pd.DataFrame({s.FOLLOW_UP: ["Overdue x"]}, index=[2]))])
     FileBook(book).apply(plan)
     assert members(book)[LEADS_PART].count(b"<cfRule") == 3
+
+
+def test_adopt_style_edits_add_columns_and_dropdowns_in_one_pass(book, tmp_path):
+    from leadbook.book.xlsx.cells import column_letter
+    from leadbook.book.xlsx.interim import ZipParts
+    from leadbook.book.xlsx.tail import dropdown
+    from leadbook.book.xlsx.writer import SheetWrite, edit_sheets, validations
+
+    def mood_dropdown(lay):
+        letter = column_letter(lay.positions["Mood"])
+        return [dropdown(f"{letter}{lay.header + 1}:{letter}1048576", ("good", "bad"), "Mood")]
+
+    parts = ZipParts(book)
+    work = SheetWrite(s.TOUCHES, columns=["Mood"], widths={"Mood": 18}, tails=[validations(mood_dropdown)])
+    edit_sheets(parts, [work])
+    out = tmp_path / "adopted.xlsx"
+    parts.save(out)
+    parts.close()
+    ws = openpyxl.load_workbook(out)[s.TOUCHES]
+    assert ws.cell(1, 9).value == "Mood" and ws.column_dimensions["I"].width == 18
+    assert [c.name for c in ws.tables[s.TOUCHES].tableColumns][-1] == "Mood"
+    rules = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert rules["I2:I1048576"] == '"good,bad"'
+    assert members(out)["xl/workbook.xml"] == members(book)["xl/workbook.xml"]  # no values changed
+
+
+def test_libreoffice_opens_a_refreshed_book(book, tmp_path):
+    import subprocess
+
+    add_formula_column(book)
+    services.refresh(FileBook(book), TODAY)
+    subprocess.run(
+        ["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path / "csv"), str(book)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    lines = (tmp_path / "csv" / "book.csv").read_text(encoding="latin-1").splitlines()
+    head = lines[0].split(",")
+    assert s.SCORE in head and len(lines) == 41
+    assert lines[1].split(",")[-1] == "L2"
+
+
+def test_appending_below_a_totals_row_is_refused_and_nothing_is_written(book):
+    def totals(parts):
+        name = "xl/tables/table3.xml"
+        parts[name] = re.sub(rb"(<table\b[^>]*?)(\s*>)", rb'\1 totalsRowCount="1"\2', parts[name], count=1)
+
+    rewrite(book, totals)
+    before = book.read_bytes()
+    rows = pd.DataFrame({s.DATE: [pd.Timestamp(TODAY)], s.LEAD_ID: ["L00001"], s.KIND: ["Call"]})
+    with pytest.raises(LeadbookError, match="totals row"):
+        FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
+    assert book.read_bytes() == before
+    assert not list(book.parent.glob(".~leadbook-*"))
+
+
+def test_a_workbook_part_with_an_entity_is_refused_with_a_sentence(book):
+    def entity(parts):
+        parts["xl/workbook.xml"] = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>' + parts["xl/workbook.xml"]
+
+    rewrite(book, entity)
+    before = book.read_bytes()
+    with pytest.raises(LeadbookError, match="xl/workbook.xml is not plain Excel XML"):
+        FileBook(book).apply(Plan([SetCells(s.LEADS, pd.DataFrame({s.SCORE: [7]}, index=[2]))]))
+    assert book.read_bytes() == before

@@ -1,0 +1,116 @@
+"""Hostile and unsupported files are refused with a sentence, in bounded time and memory, before any read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from leadbook.book.filebook import FileBook
+from leadbook.book.template import new_book
+from leadbook.book.xlsx import guard
+from leadbook.cli import app
+from leadbook.core.problems import LeadbookError
+from leadbook.core.sample import sample_book
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def book(tmp_path) -> Path:
+    path = tmp_path / "team.xlsx"
+    new_book(path, sample_book(10, None, TODAY))
+    return path
+
+
+def rebuilt(book: Path, out: Path, change) -> Path:
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            name, data = change(info.filename, src.read(info))
+            if name is not None:
+                dst.writestr(name, data)
+    return out
+
+
+def refused(path: Path, meaning: str) -> str:
+    before = path.read_bytes()
+    with pytest.raises(LeadbookError, match=meaning) as err:
+        FileBook(path)
+    assert path.read_bytes() == before
+    result = CliRunner().invoke(app, ["refresh", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert path.read_bytes() == before
+    return str(err.value)
+
+
+def test_a_zip_bomb_in_a_sheet_never_read_is_refused_without_inflating_it(book, tmp_path):
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        with dst.open("xl/worksheets/sheet99.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1 << 24)
+            for _ in range(64):  # 1 GiB of zeros, about 1 MB compressed
+                member.write(block)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    message = refused(bomb, "zip bomb")
+    assert "sheet99" in message
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200_000  # KiB: nothing inflated
+
+
+def test_entity_expansion_is_refused(book, tmp_path):
+    lol = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+
+    def change(name, data):
+        return name, (lol + data.split(b"?>", 1)[-1]) if name == "xl/worksheets/sheet1.xml" else data
+
+    refused(rebuilt(book, tmp_path / "lol.xlsx", change), "DOCTYPE")
+
+
+@pytest.mark.parametrize("bad", ["../evil.xml", "/abs.xml", "xl\\worksheets\\x.xml", "C:/x.xml"])
+def test_names_pointing_outside_the_package_are_refused(book, tmp_path, bad):
+    path = tmp_path / "trav.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr(zipfile.ZipInfo(bad), b"<x/>")
+    refused(path, "outside the package")
+
+
+def test_not_a_zip_and_no_content_types_and_encrypted_are_refused(book, tmp_path):
+    text = tmp_path / "notes.xlsx"
+    text.write_text("Name,Email\nAda,ada@example.com\n")
+    refused(text, "not a zip package")
+    cfb = tmp_path / "locked.xlsx"
+    cfb.write_bytes(guard.CFB_MAGIC + b"\0" * 4096)
+    assert "password" in refused(cfb, "encrypted or password-protected")
+    bare = rebuilt(book, tmp_path / "bare.xlsx", lambda n, d: (None if n == "[Content_Types].xml" else n, d))
+    refused(bare, r"no \[Content_Types\].xml")
+
+
+def test_strict_open_xml_and_xlsb_say_how_to_save_instead(book, tmp_path):
+    def strict(name, data):
+        if name == "xl/workbook.xml":
+            data = data.replace(
+                b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+            )
+        return name, data
+
+    assert "Excel Workbook" in refused(rebuilt(book, tmp_path / "strict.xlsx", strict), "Strict Open XML")
+    xlsb = tmp_path / "team.xlsb"
+    xlsb.write_bytes(book.read_bytes())
+    with pytest.raises(LeadbookError):
+        FileBook(xlsb)
+    with pytest.raises(LeadbookError, match="binary workbook"):
+        guard.inspect(xlsb)
+
+
+def test_the_bench_shaped_book_passes(book):
+    guard.inspect(book)  # a real workbook is not refused
+    FileBook(book)

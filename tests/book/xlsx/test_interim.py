@@ -1,0 +1,57 @@
+import io
+import zipfile
+
+from leadbook.book.xlsx.interim import ZipParts
+
+
+class Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes data descriptors (flag bit 3) after each member."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.buffer += data
+        return len(data)
+
+
+def raw_records(path) -> dict[str, bytes]:
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        return {
+            i.filename: data[i.header_offset : i.header_offset + 30 + len(i.filename) + i.compress_size + 64]
+            for i in z.infolist()
+        }
+
+
+def test_unchanged_members_keep_their_compressed_bytes_and_changed_ones_read_back(tmp_path):
+    stream = Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.xml", b"<a>" + b"x" * 5000 + b"</a>")
+        z.writestr("b.bin", bytes(range(256)) * 40, compress_type=zipfile.ZIP_STORED)
+        z.writestr("dir/\u00e9t\u00e9.xml", b"<summer/>")
+        z.writestr("c.xml", b"<c/>")
+    source = tmp_path / "s.zip"
+    source.write_bytes(bytes(stream.buffer))
+    with zipfile.ZipFile(source) as z:
+        assert all(i.flag_bits & 8 for i in z.infolist())
+    parts = ZipParts(source)
+    parts.write("c.xml", [b"<c>", b"new</c>"])
+    parts.write("d.xml", b"<d/>")
+    parts.remove("b.bin")
+    assert parts.read("c.xml") == b"<c>new</c>"
+    target = tmp_path / "t.zip"
+    parts.save(target)
+    parts.close()
+    with zipfile.ZipFile(target) as z:
+        assert z.testzip() is None
+        assert z.namelist() == ["a.xml", "dir/\u00e9t\u00e9.xml", "c.xml", "d.xml"]
+        assert z.read("c.xml") == b"<c>new</c>" and z.read("d.xml") == b"<d/>"
+        assert z.read("dir/\u00e9t\u00e9.xml") == b"<summer/>"
+    before, after = raw_records(source), raw_records(target)
+    with zipfile.ZipFile(source) as z:
+        size = z.getinfo("a.xml").compress_size
+    assert after["a.xml"][: 30 + 5 + size] == before["a.xml"][: 30 + 5 + size]
