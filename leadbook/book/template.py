@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 
-from leadbook.book.filebook import FileBook, load
-from leadbook.book.install import install_contract, install_existing, missing_sheets, sheet_scratch
-from leadbook.book.safety import refuse_if_open, refuse_unkept, safe_write
+from leadbook.book.filebook import FileBook
+from leadbook.book.install import install_contract
+from leadbook.book.safety import refuse_if_open, safe_write
 from leadbook.book.sheets import append_rows
-from leadbook.book.xlsx import graft
-from leadbook.book.xlsx.graft import MemoryParts
 from leadbook.core import schema as s
 from leadbook.core.problems import LeadbookError
 
@@ -49,24 +46,12 @@ def header_mapping(path: Path) -> dict[str, dict[str, str]]:
 def adopt_book(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Add the missing contract parts to a tracker; returns the header mapping and what was added.
 
-    Missing sheets are grafted into the package (every part of the tracker's kept as it was);
-    columns, dropdowns, Settings rows and highlights on sheets it has still go through openpyxl.
+    Everything goes through the package writer (`leadbook/book/adopt.py`): new sheets grafted,
+    columns, dropdowns, Settings rows and highlights patched into the sheets the tracker has.
     """
+    from leadbook.book.adopt import adopt_package
+
     path = Path(path)
     refuse_if_open(path)
     mapping = header_mapping(path)
-    wb = load(path)
-    added = install_existing(wb)
-    scratches = [sheet_scratch(sheet) for sheet in missing_sheets(wb.sheetnames)]
-    if not added and not scratches:
-        return mapping, []
-    if added:
-        refuse_unkept(path)
-        source = io.BytesIO()
-        wb.save(source)
-    parts = MemoryParts.from_zip(source.getvalue() if added else path.read_bytes())
-    for data, holds in scratches:
-        graft.add_sheet(parts, data)
-        added += holds
-    safe_write(path, parts.save, keep=True)  # the copy from before adopt is never rotated away
-    return mapping, added
+    return mapping, adopt_package(path)

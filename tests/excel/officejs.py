@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
+import copy as _copy
 import json
 import sys
 import time
@@ -71,8 +71,9 @@ def _cells(values: Any) -> int:
 class OfficeJs:
     """The `js.xlwings` namespace, backed by a payload, recording each request."""
 
-    def __init__(self, payload: dict) -> None:
-        self.payload = copy.deepcopy(payload)
+    def __init__(self, payload: dict, copy: bool = True) -> None:
+        """`copy=False` serves `payload` itself (bench/live.py: a large book it never reuses)."""
+        self.payload = _copy.deepcopy(payload) if copy else payload
         self.payload.setdefault("_alerts", [])
         self.payload.setdefault("_skipped", [])
         self.calls: list[Call] = []
@@ -100,14 +101,14 @@ class OfficeJs:
         began = time.perf_counter()
         opts = opts or {}
         data = {k: v for k, v in self.payload.items() if not k.startswith("_")}
-        data = copy.deepcopy({**data, "sheets": []})
+        data = _copy.deepcopy({**data, "sheets": []})
         include = opts.get("include")
         for sheet in self.payload["sheets"]:
             if include and sheet["name"] not in str(include).split(","):
                 continue
             entry = {k: v for k, v in sheet.items() if k != "values"}
-            entry = copy.deepcopy(entry)
-            entry["values"] = [] if opts.get("lazy") else copy.deepcopy(sheet["values"])
+            entry = _copy.deepcopy(entry)
+            entry["values"] = [] if opts.get("lazy") else _copy.deepcopy(sheet["values"])
             data["sheets"].append(entry)
         cells = sum(_cells(s["values"]) for s in data["sheets"])
         self.seconds += time.perf_counter() - began
@@ -156,7 +157,7 @@ class OfficeJs:
     # ------------------------------------------------------------------ results
     def trimmed(self) -> dict:
         """The payload as the next script would receive it (trimmed like a fresh read)."""
-        new = copy.deepcopy(self.payload)
+        new = _copy.deepcopy(self.payload)
         for sheet in new["sheets"]:
             sheet["values"] = engine._trim(sheet["values"])
             sheet["used_range_address"] = engine._used_range(sheet["values"])
@@ -191,7 +192,8 @@ def installed(double: OfficeJs):
                 sys.modules[name] = module
 
 
-async def _run(module: Any, name: str, double: OfficeJs, args: list) -> Any:
+async def run(module: Any, name: str, double: OfficeJs, args: list) -> Any:
+    """Run one async script against `double` (what xlwings Lite does on a click)."""
     import xlwings as xw
     import xlwings.server as xs
 
@@ -207,5 +209,5 @@ def run_async_script(module: Any, name: str, payload: dict, *args: Any) -> Offic
     engine.ensure_remote_engine()
     double = OfficeJs(payload)
     with installed(double):
-        asyncio.run(_run(module, name, double, list(args)))
+        asyncio.run(run(module, name, double, list(args)))
     return double
