@@ -194,6 +194,12 @@ def lost_workbook_features(original: Path, result: Path) -> list[str]:
         for n, st in old_states.items()
         if new_states.get(n) != st
     ]
+    old_order = re.findall(rb'<sheet [^>]*?name="([^"]+)"', before)
+    kept_order = [n for n in re.findall(rb'<sheet [^>]*?name="([^"]+)"', after) if n in old_order]
+    if kept_order != old_order:
+        lost.append(
+            f"sheet order {[n.decode() for n in old_order]} became {[n.decode() for n in kept_order]}"
+        )
     return lost
 
 
