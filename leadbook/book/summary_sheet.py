@@ -86,6 +86,13 @@ def _number_format(values: pd.Series, percent: bool) -> str | None:
     return WHOLE if finite.empty or (finite % 1 == 0).all() else DECIMAL
 
 
+def _as_text(value: object) -> object:
+    """Text without the control characters a cell cannot hold (a vertical tab pasted from Word)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _write_block(ws: Worksheet, block: Block, widths: dict[int, int]) -> None:
     """Title (bold), a styled header row, then the frame's values with number formats."""
     ws.cell(block.row, block.column, block.title).font = TITLE_FONT
@@ -98,7 +105,9 @@ def _write_block(ws: Worksheet, block: Block, widths: dict[int, int]) -> None:
         header.alignment = Alignment(horizontal="right" if fmt else "left")
         longest = len(str(name))
         for i, value in enumerate(frame[name].to_numpy(dtype=object)):
-            cell = ws.cell(block.row + 2 + i, column, excel_value(value))
+            cell = ws.cell(block.row + 2 + i, column, _as_text(excel_value(value)))
+            if cell.data_type == "f":  # an owner named '=cmd' is text, never a formula
+                cell.data_type = "s"
             if fmt:
                 cell.number_format = fmt
             longest = max(longest, NUMBER_WIDTH if fmt else len(str(cell.value or "")))

@@ -262,3 +262,20 @@ def test_a_hidden_selected_summary_stays_hidden_and_selected(book):
     wb = openpyxl.load_workbook(book)
     assert wb[s.SUMMARY].sheet_state == "hidden"
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == [s.SUMMARY]
+
+
+def test_summary_text_is_text_and_control_characters_go(tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from leadbook.book.filebook import FileBook
+    from leadbook.book.template import new_book
+    from leadbook.core.plan import Block, Plan, ReplaceSheet
+
+    path = tmp_path / "book.xlsx"
+    new_book(path)
+    frame = pd.DataFrame({"Owner": ['=HYPERLINK("x")', "Ann\x0bLee"], "Leads": [1, 2]})
+    FileBook(path).apply(Plan([ReplaceSheet("Summary", "Summary", [Block("By owner", frame, 3)])]))
+    ws = load_workbook(path)["Summary"]
+    assert (ws["A5"].value, ws["A5"].data_type) == ('=HYPERLINK("x")', "s")
+    assert ws["A6"].value == "AnnLee"

@@ -4,6 +4,10 @@ For each sheet: find its part and table, the header row and column positions (as
 finds them), where appended rows go; build the cell edits; stream-patch the part; grow the
 table. Then the workbook-level fixes: new formats in styles.xml, recalculation on open, and
 calcChain.xml dropped when a formula cell was overwritten. Every other part is left alone.
+
+Styles: a replaced cell keeps its own; a new cell in an appended row takes the style of the cell
+above (so Reasons wraps where the row above wraps), else its column's; only a date gets a format
+of its own (`styles.date_style`). leadbook sets no wrap or alignment itself.
 """
 
 from __future__ import annotations
@@ -89,6 +93,8 @@ def _raw_value(value: tuple[str, str] | None, strings: dict[int, str]) -> object
     if value is None:
         return None
     kind, text = value
+    if kind == "e":  # an error value (#N/A) reads as blank, as in the frames
+        return None
     return strings.get(int(text), "") if kind == "s" else text
 
 
@@ -97,8 +103,17 @@ def layout(parts: Parts, book: BookMap, sheet: str) -> Layout:
     name, part = book.sheet_part(sheet)
     table_part = book.table_part(name, part)
     table = table_info(parts.read(table_part)) if table_part else None
-    rows = _header_cells(parts, book, part, table.header_row if table else HEADER_SCAN)
-    top = table.header_row if table else header_row(rows) + 1
+    rows = _header_cells(parts, book, part, max(HEADER_SCAN, table.header_row if table else 0))
+    top = header_row(rows[:HEADER_SCAN]) + 1
+    if table and top != table.header_row and any(v not in (None, "") for v in rows[top - 1]):
+        raise LeadbookError(
+            f"leadbook reads row {top} as the header (the first row with two or more filled cells) but the "
+            f"table {table.name!r} starts at row {table.header_row}; move the cells above the table "
+            "(or start the table at the header), then run again",
+            sheet,
+            top,
+        )
+    top = table.header_row if table else top
     headers = rows[top - 1] if len(rows) >= top else []
     if table and not any(h not in (None, "") for h in headers):
         headers = [None] * (table.ref[0] - 1) + list(table.columns)

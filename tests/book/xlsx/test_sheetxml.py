@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadbook.book.xlsx.cells import Cell, cell_of, serial
-from leadbook.book.xlsx.sheetxml import patch
+from leadbook.book.xlsx.sheetxml import SheetPatch, patch
 from leadbook.book.xlsx.tail import (
     AFTER_SHEET_DATA,
     add_conditional_formatting,
@@ -309,3 +309,28 @@ def test_column_cells_agree_with_cell_of_value_by_value():
     assert column_cells(dates, date1904=True)[0] == cell_of(dt.date(2026, 11, 23), date1904=True)
     aware = pd.Series(pd.to_datetime(["2026-11-23 10:00"]).tz_localize("Europe/Berlin"))
     assert column_cells(aware) == [Cell("d", str(serial(dt.datetime(2026, 11, 23, 10))))]
+
+
+def test_memory_stays_flat_whatever_the_sheet_size():
+    import tracemalloc
+
+    def big_sheet(rows: int):
+        yield b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        block = []
+        for r in range(1, rows + 1):
+            block.append(
+                f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}" t="inlineStr"><is><t>n{r}</t></is></c></row>'
+            )
+            if len(block) == 5000:
+                yield "".join(block).encode()
+                block = []
+        yield "".join(block).encode() + b"</sheetData></worksheet>"
+
+    edits = {r: {3: cell_of(r * 2)} for r in range(2, 120_000, 97)}
+    edits[120_001] = {1: cell_of("new")}
+    tracemalloc.start()
+    size = sum(len(c) for c in SheetPatch("Big", edits).stream(big_sheet(120_000)))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert size > 8_000_000  # the part is ~8 MB ...
+    assert peak < 4 * 2**20  # ... and the pass never holds more than a few chunks of it

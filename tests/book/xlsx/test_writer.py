@@ -272,6 +272,24 @@ def test_a_workbook_part_with_an_entity_is_refused_with_a_sentence(book):
 
     rewrite(book, entity)
     before = book.read_bytes()
-    with pytest.raises(LeadbookError, match="xl/workbook.xml is not plain Excel XML"):
+    with pytest.raises(LeadbookError, match="DOCTYPE in xl/workbook.xml"):  # refused on open (guard)
         FileBook(book).apply(Plan([SetCells(s.LEADS, pd.DataFrame({s.SCORE: [7]}, index=[2]))]))
     assert book.read_bytes() == before
+
+
+def test_a_title_above_the_table_that_the_reader_takes_for_the_header_is_refused(book):
+    def title_rows(parts):
+        part = "xl/worksheets/sheet6.xml"  # Log: a table at A1, moved down by two rows under a title
+        xml = re.sub(rb'r="([A-Z]+)(\d+)"', lambda m: b'r="%s%d"' % (m[1], int(m[2]) + 2), parts[part])
+        xml = re.sub(rb'<row r="(\d+)"', lambda m: b'<row r="%d"' % (int(m[1]) + 2), xml)
+        title = b'<row r="1"><c r="A1" t="inlineStr"><is><t>Log</t></is></c><c r="B1" t="inlineStr"><is><t>2026</t></is></c></row>'
+        parts[part] = xml.replace(b"<sheetData>", b"<sheetData>" + title, 1)
+        table = "xl/tables/table5.xml"
+        parts[table] = re.sub(
+            rb'ref="A1:([A-Z]+)(\d+)"', lambda m: b'ref="A3:%s%d"' % (m[1], int(m[2]) + 2), parts[table]
+        )
+
+    rewrite(book, title_rows)
+    rows = pd.DataFrame({s.ACTION: ["x"]})
+    with pytest.raises(LeadbookError, match="reads row 1 as the header"):
+        FileBook(book).apply(Plan([AppendRows(s.LOG, rows)]))
