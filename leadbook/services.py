@@ -49,7 +49,7 @@ NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "refresh": {**_RULES, s.LEADS: ALL},  # ALL: Settings rows like "Industry: Retail" score any column
     "highlight": _RULES,
     "qualify": {**_RULES, s.LEADS: ALL, s.PROSPECTS: ALL},
-    "summary": {**_RULES, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
+    "summary": {**_RULES, s.LEADS: ALL, s.TOUCHES: (*RULE_TOUCH_COLUMNS, s.KIND, s.OWNER), s.PROSPECTS: ALL},
     "check": dict.fromkeys(s.SHEETS, ALL),
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
     "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
