@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from corpus.books import BOOKS
-from corpus.harness import Run, run_commands
+from corpus.harness import COMMANDS, Run, restored, run_commands
 
 
 @pytest.fixture(scope="session")
@@ -45,4 +45,15 @@ def adopted_runs(tmp_path_factory) -> dict[str, Run]:
     for name, (factory, _) in BOOKS.items():
         (root / "built" / name).mkdir(parents=True)
         runs[name] = run_commands(name, factory(root / "built" / name, adopted=True), root / "runs" / name)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def later_runs(tmp_path_factory, adopted_runs) -> dict[str, Run]:
+    """refresh -> qualify -> summary on each adopted variant as adopt left it, re-stored at level 9."""
+    root = tmp_path_factory.mktemp("corpus-later")
+    runs = {}
+    for name, run in adopted_runs.items():
+        baseline = restored(run.adopted, root / "baseline" / name / run.adopted.name)
+        runs[name] = run_commands(name, baseline, root / "runs" / name, COMMANDS[1:])
     return runs

@@ -50,7 +50,7 @@ class Run:
     errors: list[str] = field(default_factory=list)  # exceptions other than a clean exit (tracebacks)
 
 
-def run_commands(name: str, built: Path, work: Path) -> Run:
+def run_commands(name: str, built: Path, work: Path, commands: tuple[list[str], ...] = COMMANDS) -> Run:
     """Copy the built book into `work` and run adopt -> refresh -> qualify -> summary on the copy."""
     work.mkdir(parents=True)
     original = work / "original" / built.name
@@ -60,7 +60,7 @@ def run_commands(name: str, built: Path, work: Path) -> Run:
     shutil.copy2(built, result)
     run = Run(name, original, result, work / "adopted" / built.name)
     runner = CliRunner()
-    for command in COMMANDS:
+    for command in commands:
         if command != COMMANDS[0]:
             run.adopted.parent.mkdir(exist_ok=True)
             if not run.adopted.exists():
@@ -194,6 +194,12 @@ def lost_workbook_features(original: Path, result: Path) -> list[str]:
         for n, st in old_states.items()
         if new_states.get(n) != st
     ]
+    old_order = re.findall(rb'<sheet [^>]*?name="([^"]+)"', before)
+    kept_order = [n for n in re.findall(rb'<sheet [^>]*?name="([^"]+)"', after) if n in old_order]
+    if kept_order != old_order:
+        lost.append(
+            f"sheet order {[n.decode() for n in old_order]} became {[n.decode() for n in kept_order]}"
+        )
     return lost
 
 
@@ -265,3 +271,15 @@ def work_not_done(result: Path) -> list[str]:
     return [f"Leads row {r}: no Score" for r in blank] + [
         f"{lead} not moved to Prospects" for lead in ("L1", "L4") if lead not in prospects
     ]
+
+
+def restored(source: Path, target: Path, level: int = 9) -> Path:
+    """The same package with every member deflated again at `level`: same content, other stored bytes.
+
+    A baseline no writer produces by itself, so a writer that recompresses a member it should copy
+    cannot hide behind writing the same bytes as the previous write."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as z, zipfile.ZipFile(target, "w") as out:
+        for info in z.infolist():
+            out.writestr(info, z.read(info), zipfile.ZIP_DEFLATED, compresslevel=level)
+    return target

@@ -94,3 +94,24 @@ def test_a_dropped_drawing_on_a_written_sheet_is_caught(tmp_path):
     copy = copy_of(book, tmp_path)
     rewrite_zip(copy, lambda parts: parts.update({LEADS: re.sub(rb"<drawing [^>]*/>", b"", parts[LEADS])}))
     assert h.lost_sheet_features(book, copy) == ["sheet Leads: drawing dropped"]
+
+
+def test_a_reordered_or_unhidden_sheet_is_caught(tmp_path):
+    from corpus.books import hidden_sheets
+
+    book = hidden_sheets(tmp_path)
+    copy = copy_of(book, tmp_path)
+
+    def edit(parts):
+        wb = parts["xl/workbook.xml"].replace(b' state="hidden"', b"")
+        sheets = re.findall(rb"<sheet [^>]*/>", wb)
+        parts["xl/workbook.xml"] = (
+            wb.replace(sheets[0], b"\0").replace(sheets[1], sheets[0]).replace(b"\0", sheets[1])
+        )
+
+    rewrite_zip(copy, edit)
+    assert h.lost_workbook_features(book, copy) == [
+        "workbook.xml: b'state=\"hidden\"' dropped",
+        "sheet Archive: no longer hidden",
+        "sheet order ['Leads', 'Touches', 'Archive', 'Lists'] became ['Touches', 'Leads', 'Archive', 'Lists']",
+    ]
