@@ -147,11 +147,17 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
     order = np.argsort(-np.abs(values), axis=1, kind="stable")[:, :limit]
     top_values = np.take_along_axis(values, order, axis=1)
     top_words = np.take_along_axis(words.to_numpy(dtype=object), order, axis=1)
-    texts = [
-        "; ".join(f"{v:+.0f} {w}" for v, w in zip(vs, ws, strict=True) if round(v) != 0)
-        for vs, ws in zip(top_values, top_words, strict=True)
-    ]
-    return pd.Series(texts, index=points.index, dtype=object)
+    rounded = np.round(top_values)  # half to even, as f"{v:+.0f}" rounds
+    text = pd.Series("", index=points.index, dtype=object)
+    for k in range(top_values.shape[1]):  # a few columns, each vectorised over every lead
+        number = np.where(rounded[:, k] > 0, "+", "-").astype(object) + np.abs(rounded[:, k]).astype(
+            np.int64
+        ).astype(str).astype(object)
+        piece = pd.Series(number + " " + top_words[:, k].astype(str).astype(object), index=points.index)
+        piece = piece.where(rounded[:, k] != 0, "")
+        joined = text.where(text.eq(""), text + "; ") + piece
+        text = text.where(piece.eq(""), joined)
+    return text
 
 
 def score_leads(
