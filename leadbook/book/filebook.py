@@ -59,13 +59,22 @@ class FileBook:
         rows = [] if name is None else self._reader.rows(name)[:20]
         return rows[header_row(rows)] if rows else []
 
+    def _last_rows(self) -> dict[str, int]:
+        """The last Excel row holding data of each sheet already read (0: none), so appends need no scan."""
+        return {
+            sheet: int(frame.index.max()) if len(frame.index) else 0
+            for sheet, frame in self._frames.items()
+            if frame is not None
+        }
+
     def apply(self, plan: Plan) -> Path | None:
         """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path."""
         if not plan:
             return None
         refuse_if_open(self.path)
         if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
-            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan))
+            known = self._last_rows()
+            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan, known))
         elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
             backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops))
         else:
@@ -78,14 +87,14 @@ class FileBook:
         return backup
 
 
-def write_cells(source: Path, target: Path, plan: Plan) -> None:
+def write_cells(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> None:
     """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
 
     parts = ZipParts(source)
     try:
-        apply_cells(parts, plan.ops)
+        apply_cells(parts, plan.ops, last_rows)
         parts.save(target)
     finally:
         parts.close()
