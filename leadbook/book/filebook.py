@@ -68,6 +68,15 @@ class FileBook:
         rows = [] if name is None else self._reader.rows(name)[:20]
         return rows[header_row(rows)] if rows else []
 
+    def _last_rows(self) -> dict[str, int]:
+        """The last Excel row holding data of each sheet already read whole (0: none), so appends need
+        no scan. A sheet read for some columns only is scanned: a row may hold only the others."""
+        return {
+            sheet: int(frame.index.max()) if len(frame.index) else 0
+            for sheet, frame in self._frames.items()
+            if frame is not None and self.needs.get(sheet) is None
+        }
+
     def apply(self, plan: Plan) -> Path | None:
         """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path."""
         if not plan:
@@ -76,7 +85,8 @@ class FileBook:
         # One backup per command (its first write), so a folder does not fill with copies.
         guard = {"expect": self._stamp, "backup": not self._backed_up}
         if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
-            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan), **guard)
+            known = self._last_rows()
+            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan, known), **guard)
         elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
             backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops), **guard)
         else:
@@ -100,14 +110,14 @@ class FileBook:
         self.close()
 
 
-def write_cells(source: Path, target: Path, plan: Plan) -> set[str]:
+def write_cells(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> set[str]:
     """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
 
     parts = ZipParts(source)
     try:
-        apply_cells(parts, plan.ops)
+        apply_cells(parts, plan.ops, last_rows)
         parts.save(target)
         return parts.changed()
     finally:

@@ -74,6 +74,7 @@ class SheetWrite:
     columns: list[str] = field(default_factory=list)
     widths: dict[str, float] = field(default_factory=dict)
     tails: list[TailFactory] = field(default_factory=list)
+    last_row: int | None = None  # the last Excel row holding data, when the reader already knows it
 
 
 def _header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
@@ -126,8 +127,11 @@ def layout(parts: Parts, book: BookMap, sheet: str) -> Layout:
     return Layout(name, part, top, positions, table_part, table, last)
 
 
-def _append_start(parts: Parts, lay: Layout, count: int) -> int:
-    """The first Excel row for appended rows: below the last row holding a value in the table."""
+def _append_start(parts: Parts, lay: Layout, count: int, known: int | None = None) -> int:
+    """The first Excel row for appended rows: below the last row holding a value in the table.
+
+    `known` (the reader's last data row) saves a pass over the sheet; without it the part is scanned.
+    """
     table = lay.table
     if table and table.totals_rows:
         raise LeadbookError(
@@ -135,7 +139,11 @@ def _append_start(parts: Parts, lay: Layout, count: int) -> int:
             "turn off its Total Row (Table Design > Total Row), run again, then turn it back on",
             lay.sheet,
         )
-    last, below = filled_extent(chunks(parts, lay.part), table.last_data_row if table else None)
+    end = table.last_data_row if table else None
+    if known is not None and (end is None or known <= end):
+        last, below = known, None
+    else:  # not read, or data below the table: find both ends in the part
+        last, below = filled_extent(chunks(parts, lay.part), end)
     start = max(last, lay.header) + 1
     if below is not None and below < start + count:
         raise LeadbookError(
@@ -228,7 +236,7 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         _frame_edits(edits, frame, lay.positions, book.date1904, clear=True)
     if work.appends:
         count = sum(len(f) for f in work.appends)
-        start = _append_start(parts, lay, count)
+        start = _append_start(parts, lay, count, work.last_row)
         last_data = start - 1
         for frame in work.appends:
             placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
@@ -254,11 +262,14 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
     return patcher.formula_overwritten
 
 
-def _by_sheet(ops: Iterable[Op]) -> dict[str, SheetWrite]:
+def _by_sheet(ops: Iterable[Op], last_rows: dict[str, int]) -> dict[str, SheetWrite]:
     work: dict[str, SheetWrite] = {}
+    known = {name.lower(): row for name, row in last_rows.items()}
     for op in ops:
         if isinstance(op, SetCells | AppendRows) and not op.frame.empty:
-            target = work.setdefault(op.sheet.lower(), SheetWrite(op.sheet))
+            target = work.setdefault(
+                op.sheet.lower(), SheetWrite(op.sheet, last_row=known.get(op.sheet.lower()))
+            )
             (target.sets if isinstance(op, SetCells) else target.appends).append(op.frame)
     return work
 
@@ -281,6 +292,9 @@ def edit_sheets(parts: Parts, work: Iterable[SheetWrite]) -> None:
         book.drop_calc_chain()
 
 
-def apply_cells(parts: Parts, ops: Iterable[Op]) -> None:
-    """Apply every SetCells and AppendRows in `ops` to the package `parts`."""
-    edit_sheets(parts, _by_sheet(ops).values())
+def apply_cells(parts: Parts, ops: Iterable[Op], last_rows: dict[str, int] | None = None) -> None:
+    """Apply every SetCells and AppendRows in `ops` to the package `parts`.
+
+    `last_rows`: sheet -> last Excel row holding data, as the reader found it (sheets it read).
+    """
+    edit_sheets(parts, _by_sheet(ops, last_rows or {}).values())

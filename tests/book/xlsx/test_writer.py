@@ -96,12 +96,17 @@ def test_refresh_twice_changes_nothing_the_second_time(book):
     assert members(book) == first
 
 
-def test_appended_rows_get_dates_styled_once_and_the_style_of_the_row_above(book):
+@pytest.mark.parametrize("read_first", [False, True])
+def test_appended_rows_get_dates_styled_once_and_the_style_of_the_row_above(book, read_first):
     rows = pd.DataFrame(
         {s.DATE: [pd.Timestamp(TODAY)] * 2, s.LEAD_ID: ["L00001", "L00002"], s.KIND: ["Call", "=Email"]}
     )
     n = len(rows_of(book, s.TOUCHES))
-    FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
+    target = FileBook(book)
+    if read_first:
+        assert target._last_rows() == {} and target.read(s.TOUCHES) is not None
+        assert target._last_rows() == {s.TOUCHES: n}
+    target.apply(Plan([AppendRows(s.TOUCHES, rows)]))
     styles = members(book)["xl/styles.xml"]
     FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
     assert members(book)["xl/styles.xml"] == styles  # the date style is reused, not added again
@@ -176,7 +181,8 @@ def test_an_added_column_gets_a_header_like_the_last_a_width_and_a_table_column(
     assert ws.tables[s.TOUCHES].ref.startswith("A1:I")
 
 
-def test_rows_below_the_table_are_not_overwritten(book):
+@pytest.mark.parametrize("read_first", [False, True])  # scanned, or known from the reader
+def test_rows_below_the_table_are_not_overwritten(book, read_first):
     n = len(rows_of(book, s.TOUCHES))
 
     def note_below(parts):
@@ -188,8 +194,11 @@ def test_rows_below_the_table_are_not_overwritten(book):
 
     rewrite(book, note_below)
     rows = pd.DataFrame({s.DATE: [pd.Timestamp(TODAY)] * 3, s.LEAD_ID: ["L00001"] * 3, s.KIND: ["Call"] * 3})
+    target = FileBook(book)
+    if read_first:
+        target.read(s.TOUCHES)
     with pytest.raises(LeadbookError, match=f"row {n + 2} below the table"):
-        FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
+        target.apply(Plan([AppendRows(s.TOUCHES, rows)]))
 
 
 def test_the_highlight_rules_are_put_back_once(book):
