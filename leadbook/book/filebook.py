@@ -9,9 +9,8 @@ import pandas as pd
 
 from leadbook.book.base import header_row
 from leadbook.book.reader import SheetReader
-from leadbook.book.safety import hold, refuse_if_open, refuse_unkept, release, safe_write, stamp
+from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
 from leadbook.book.xlsx.guard import inspect
-from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -84,16 +83,8 @@ class FileBook:
         refuse_if_open(self.path)
         # One backup per command (its first write), so a folder does not fill with copies.
         guard = {"expect": self._stamp, "backup": not self._backed_up}
-        if all(isinstance(op, SetCells | AppendRows) for op in plan.ops):
-            known = self._last_rows()
-            backup = safe_write(self.path, lambda tmp: write_cells(self.path, tmp, plan, known), **guard)
-        elif all(isinstance(op, ReplaceSheet) for op in plan.ops):  # whole owned sheets: grafted parts
-            backup = safe_write(self.path, lambda tmp: replace_sheets(self.path, tmp, plan.ops), **guard)
-        else:
-            refuse_unkept(self.path)
-            wb = load(self.path)
-            apply_to_workbook(wb, plan)
-            backup = safe_write(self.path, wb.save, **guard)
+        known = self._last_rows()
+        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known), **guard)
         self._backed_up = True
         self._stamp = stamp(self.path)
         self._frames.clear()
@@ -110,47 +101,21 @@ class FileBook:
         self.close()
 
 
-def write_cells(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> set[str]:
-    """Write `target` as `source` with the plan's cells and rows; sheets it does not touch as they were."""
+def write_plan(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> set[str]:
+    """Write `target` as `source` with the plan applied in one package: cells and appended rows
+    streamed into their sheets, owned sheets (Summary, Calibration) rebuilt whole; every part
+    the plan does not touch copied as its compressed bytes. Returns the parts written or removed."""
+    from leadbook.book.summary_sheet import replace_in_parts
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
 
     parts = ZipParts(source)
     try:
-        apply_cells(parts, plan.ops, last_rows)
+        apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows)
+        for op in plan.ops:
+            if isinstance(op, ReplaceSheet):
+                replace_in_parts(parts, op)
         parts.save(target)
         return parts.changed()
     finally:
         parts.close()
-
-
-def replace_sheets(source: Path, target: Path, ops: list[ReplaceSheet]) -> set[str]:
-    """Write `target` as `source` with each owned sheet rebuilt; every other part as it was."""
-    from leadbook.book.summary_sheet import replace_in_parts
-    from leadbook.book.xlsx.graft import edit
-
-    return edit(source, target, lambda parts: [replace_in_parts(parts, op) for op in ops])
-
-
-def apply_to_workbook(wb: Workbook, plan: Plan) -> None:
-    """Apply a plan's operations to an open openpyxl workbook."""
-    from leadbook.book.install import ensure_highlights
-    from leadbook.book.sheets import append_rows, set_cells
-    from leadbook.book.summary_sheet import replace_sheet
-
-    for op in plan.ops:
-        if isinstance(op, SetCells):
-            set_cells(_sheet(wb, op.sheet), op.frame)
-            if op.sheet == s.LEADS and s.FOLLOW_UP in op.frame.columns:
-                ensure_highlights(_sheet(wb, op.sheet))  # put back the colour rules if a user removed them
-        elif isinstance(op, AppendRows):
-            append_rows(_sheet(wb, op.sheet), op.frame)
-        elif isinstance(op, ReplaceSheet):
-            replace_sheet(wb, op)
-
-
-def _sheet(wb: Workbook, name: str):
-    for ws in wb.worksheets:
-        if ws.title.lower() == name.lower():
-            return ws
-    raise LeadbookError(f"sheet {name!r} is missing; run `leadbook adopt` to add it", name)

@@ -16,7 +16,7 @@ import python_calamine
 from openpyxl.chart import BarChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
 
-from leadbook.book.filebook import FileBook, apply_to_workbook
+from leadbook.book.filebook import FileBook
 from leadbook.book.summary_sheet import replace_sheet
 from leadbook.book.template import new_book
 from leadbook.core import schema as s
@@ -197,11 +197,15 @@ def test_empty_workbook_gets_a_summary_of_zeros(tmp_path):
     assert len(charts_of_sheet(path, s.SUMMARY)) == 3
 
 
-def test_missing_summary_sheet_is_added_at_the_end():
+def test_missing_summary_sheet_is_added_at_the_end(tmp_path):
+    path = tmp_path / "leads.xlsx"
     wb = openpyxl.Workbook()
     wb.active.title = "Leads"
+    wb.active.append(["Lead ID", "Name"])
+    wb.save(path)
     op = ReplaceSheet(s.SUMMARY, "Summary as of 2026-03-31", [], [])
-    apply_to_workbook(wb, Plan([op]))
+    FileBook(path).apply(Plan([op]))
+    wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Leads", s.SUMMARY]
     assert wb[s.SUMMARY]["A1"].value == "Summary as of 2026-03-31"
 
