@@ -50,8 +50,9 @@ def write_sheet(
     ws.set_column(f"A:{xl_col_to_name(len(columns) - 1)}", 14)
 
 
-def generate(size: str, out: Path, seed: int = 11) -> Path:
-    leads, touches = SIZES[size]
+def generate(size: str, out: Path, seed: int = 11, counts: tuple[int, int] | None = None) -> Path:
+    """Write the bench book of `size` (or of `counts` leads and touches) to `out`."""
+    leads, touches = counts or SIZES[size]
     frames = sample_book(leads, touches, TODAY, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(out))

@@ -1,0 +1,78 @@
+"""Excel for the web at size: every Lite action stays within Office.js' request limits.
+
+A book of 8,000 leads / 40,000 touches (generated like the bench books) is far above where the old
+single read failed (~2,400 leads: its one request was over 5 MB); each action runs through the
+double of xlwings' Office.js client, which raises on any request or response over 5 MB or read
+over 5M cells, and records every call.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from officejs import LIMIT_BYTES, LIMIT_CELLS, run_async_script
+
+ROOT = Path(__file__).parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gen import generate  # noqa: E402
+from live import payload  # noqa: E402
+
+from leadbook.book import live as live_backend  # noqa: E402
+
+LITE_MAIN = ROOT / "workbook" / "lite" / "main.py"
+ACTIONS = ("refresh", "highlight", "qualify", "summary", "check", "log_touch")
+
+
+@pytest.fixture(scope="module")
+def lite():
+    spec = importlib.util.spec_from_file_location("leadbook_lite_size", LITE_MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("live-size")
+    made = {}
+    for size, counts in {"small": (300, 1_500), "big": (8_000, 40_000)}.items():
+        path = root / f"{size}.xlsx"
+        generate("S", path, counts=counts)
+        made[size] = payload(path)
+    return made
+
+
+def test_the_big_book_is_over_what_one_request_may_carry(books):
+    values = {s["name"]: s["values"] for s in books["big"]["sheets"]}
+    assert len(json.dumps(values).encode()) > LIMIT_BYTES  # the old path's single read failed here
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_every_request_of_every_action_stays_within_the_limits(books, lite, action):
+    double = run_async_script(lite, action, books["big"])  # raises PayloadTooLarge over a limit
+    assert double.calls, "the action talked to Excel"
+    assert max(c.sent for c in double.calls) <= LIMIT_BYTES
+    assert max(c.received for c in double.calls) <= LIMIT_BYTES
+    assert max(c.cells for c in double.calls) <= LIMIT_CELLS
+    assert not [a for a in double.payload["_alerts"] if "Nothing was changed" in str(a)]
+
+
+def test_log_touch_costs_the_same_whatever_the_size_of_the_log(books, lite):
+    small, big = (run_async_script(lite, "log_touch", books[k]) for k in ("small", "big"))
+    cost = [sum(c.sent + c.received for c in d.calls) for d in (small, big)]
+    assert len(small.calls) == len(big.calls)
+    assert abs(cost[1] - cost[0]) < 200  # bytes: only the row numbers' digits differ
+
+
+def test_a_book_over_the_web_limit_is_refused_before_any_value_is_read(books, lite, monkeypatch):
+    monkeypatch.setattr(live_backend, "WEB_LIMITS", {"Leads": 1_000, "Touches": 10**9})
+    double = run_async_script(lite, "refresh", books["big"])
+    assert sum(c.cells for c in double.calls) == 0
+    assert [a for a in double.actions if a["func"] not in ("alert",)] == []
+    alerts = json.dumps(double.payload["_alerts"])
+    assert "Nothing was changed" in alerts and "8,000 rows" in alerts
