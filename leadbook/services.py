@@ -93,7 +93,19 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
         if raw[sheet] is None:
             raise LeadbookError("sheet is missing; run `leadbook adopt` on the workbook to add it", sheet)
         if s.LEAD_ID not in raw[sheet].columns:
-            raise LeadbookError("the header row has no Lead ID column", sheet, 1, s.LEAD_ID)
+            raise LeadbookError(
+                "no header row with a Lead ID column in the first 20 rows; put the headers in one row",
+                sheet,
+                1,
+                s.LEAD_ID,
+            )
+    if s.DATE not in raw[s.TOUCHES].columns and len(raw[s.TOUCHES].columns):
+        raise LeadbookError(
+            "the header row has no Date column, so no touch could count; add a Date column",
+            s.TOUCHES,
+            1,
+            s.DATE,
+        )
     settings_sheet = book.read(s.SETTINGS)
     split.lap("read")
     frames = {sheet: clean(sheet, frame)[0] for sheet, frame in raw.items()}

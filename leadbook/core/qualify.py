@@ -19,6 +19,8 @@ from leadbook.core.settings import Settings
 
 NEW, WORKING, NURTURE, QUALIFIED, PROSPECT, DISQUALIFIED = s.STATUSES
 NO_TWO_WAY = "no two-way contact yet"
+DO_NOT_CONTACT = "do not contact: not moved to Prospects"
+DUPLICATE_ID = "Lead ID repeats on Leads: not moved until it is unique (see check)"
 
 
 def gate_failures(leads: pd.DataFrame, settings: Settings) -> pd.Series:
@@ -45,12 +47,20 @@ def lead_status(
     engaged = follow["Two-way"].astype(bool)
     nurture = follow["Attempts"] >= settings.max_attempts
     touched = follow[s.TOUCH_COUNT] > 0
-    conditions = [moved, gate.notna(), passes & engaged, nurture, touched]
+    # "Don't contact me" is final (seeds): such a lead is never handed to a rep as a prospect.
+    no_contact = follow[s.FOLLOW_UP].astype(str).str.startswith("Do not contact")
+    # Two rows with one Lead ID would become two prospects: neither moves until check's fix is made.
+    repeated = leads[s.LEAD_ID].notna() & leads[s.LEAD_ID].duplicated(keep=False)
+    ready = passes & engaged & ~no_contact & ~repeated
+    conditions = [moved, gate.notna(), ready, nurture, touched]
     status = np.select(conditions, [PROSPECT, DISQUALIFIED, QUALIFIED, NURTURE, WORKING], default=NEW)
     reasons = scores[s.REASONS].astype(str)
     reasons = reasons.where(gate.isna() | moved, "disqualified: " + gate.fillna("") + "; " + reasons)
     blocked = ~moved & gate.isna() & passes & ~engaged
     reasons = reasons.where(~blocked, reasons + "; " + NO_TWO_WAY)
+    held = ~moved & gate.isna() & passes & engaged
+    reasons = reasons.where(~(held & no_contact), reasons + "; " + DO_NOT_CONTACT)
+    reasons = reasons.where(~(held & repeated & ~no_contact), reasons + "; " + DUPLICATE_ID)
     return pd.DataFrame({s.STATUS: status, s.REASONS: reasons.str.strip("; ")}, index=leads.index)
 
 

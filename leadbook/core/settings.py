@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -105,10 +106,17 @@ def defaults_frame() -> pd.DataFrame:
     return pd.DataFrame(DEFAULTS, columns=list(s.SETTINGS_COLUMNS))
 
 
+MAX_POINTS = 1000  # a weight past this is a typo (scores are clipped to 0-100 anyway)
+
+
 def _number(value: object) -> float:
+    """A finite number within +-MAX_POINTS (inf, nan and 1e300 are typos, never weights)."""
     if isinstance(value, bool):
         raise ValueError
-    return float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number) or abs(number) > MAX_POINTS:
+        raise ValueError
+    return number
 
 
 def _whole(value: object) -> int:

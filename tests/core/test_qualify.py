@@ -170,3 +170,29 @@ def test_a_disqualification_is_logged_once_whether_refresh_or_qualify_sets_it():
     services.refresh(b, TODAY, now=NOW)
     log = b.sheets[s.LOG]
     assert list(zip(log[s.WHO], log[s.ACTION], log[s.LEAD_ID], strict=True)) == [("bo", "Disqualified", "L1")]
+
+
+def test_do_not_contact_and_repeated_ids_are_never_moved():
+    import pandas as pd
+
+    from leadbook.core.qualify import lead_status
+    from leadbook.core.settings import Settings
+
+    leads = pd.DataFrame(
+        {s.LEAD_ID: ["A", "B", "B", "C"], s.STATUS: [None] * 4, s.NEED: [None] * 4, s.ELIGIBLE: [None] * 4},
+        index=[2, 3, 4, 5],
+    )
+    scores = pd.DataFrame({s.SCORE: [80] * 4, s.REASONS: ["+20 need confirmed"] * 4}, index=leads.index)
+    follow = pd.DataFrame(
+        {
+            "Two-way": [True] * 4,
+            "Attempts": [0] * 4,
+            s.TOUCH_COUNT: [3] * 4,
+            s.FOLLOW_UP: ["Do not contact", "Planned", "Planned", "Planned"],
+        },
+        index=leads.index,
+    )
+    status = lead_status(leads, scores, follow, set(), Settings())
+    assert status[s.STATUS].tolist() == ["Working", "Working", "Working", "Qualified"]
+    assert status.loc[2, s.REASONS].endswith("do not contact: not moved to Prospects")
+    assert "Lead ID repeats" in status.loc[3, s.REASONS]

@@ -62,3 +62,10 @@ def test_unknown_settings_are_reported_not_fatal():
 def test_every_key_has_a_meaning():
     assert all(meaning for _, _, meaning in [row for row in defaults_frame().itertuples(index=False)])
     assert len(KEYS) == len(set(KEYS))
+
+
+@pytest.mark.parametrize("value", [float("inf"), "nan", 1e300, "-inf"])
+def test_a_weight_that_is_not_a_finite_number_is_an_error_naming_its_row(value):
+    frame = pd.DataFrame({s.SETTING: ["Need: Yes"], s.SETTING_VALUE: [value]}, index=[7])
+    _, problems = parse_settings(frame)
+    assert [(p.row, p.column) for p in problems] == [(7, s.SETTING_VALUE)]
