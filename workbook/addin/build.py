@@ -49,6 +49,8 @@ PROJECT_ID = "{6C1E0B5A-3D4F-4E8A-9B1C-2A7D5E9F0C41}"
 # Modules reused verbatim from the template's project: name -> kind.
 TEMPLATE_MODULES = {"ThisWorkbook": "document", "Sheet2": "document", "Dictionary": "class"}
 CODEPAGE = "cp1252"  # the project codepage ms-ovba writes (1252)
+# The one command that rebuilds the add-in for the xlwings installed now (after pip install -U xlwings).
+REBUILD = "leadbook addin install"
 
 
 def _crlf(text: str) -> str:
@@ -67,6 +69,16 @@ def xlwings_module_source(project_name: str) -> str:
     )
     if count != 1:
         raise RuntimeError(f"PROJECT_NAME not found once in {XLWINGS_ADDIN_BAS}")
+    recorded = re.search(r'^Public Const XLWINGS_VERSION As String = "(.*?)"', new, flags=re.MULTILINE)
+    if recorded is None or recorded.group(1) != xlwings.__version__:
+        raise RuntimeError(f"XLWINGS_VERSION in {XLWINGS_ADDIN_BAS} is not {xlwings.__version__}")
+    # The add-in calls xlwings' DLL / AppleScript of exactly XLWINGS_VERSION (the module's own
+    # constant, kept): say how to rebuild it when xlwings is upgraded.
+    new = new.replace(
+        f'Public Const PROJECT_NAME As String = "{project_name}"',
+        f'Public Const PROJECT_NAME As String = "{project_name}"\n'
+        f'Public Const LEADBOOK_REBUILD As String = "{REBUILD}"',
+    )
     return _crlf(new)
 
 
