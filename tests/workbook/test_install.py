@@ -111,3 +111,50 @@ def test_addin_install_without_dir_on_linux_is_a_sentence(monkeypatch):
     result = CliRunner().invoke(app, ["addin", "install"])
     assert result.exit_code == 2
     assert "pass --dir FOLDER" in result.output
+
+
+def _streams(xlam: Path) -> dict[str, bytes]:
+    import io
+
+    import olefile
+
+    with zipfile.ZipFile(xlam) as z:
+        ole = olefile.OleFileIO(io.BytesIO(z.read("xl/vbaProject.bin")))
+    return {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
+
+
+def _project_keys(text: str) -> list[str]:
+    head = text.split("[Host Extender Info]")[0]
+    return [line.split("=")[0] for line in head.splitlines() if "=" in line]
+
+
+def test_vba_project_has_the_streams_and_fields_excel_writes(installed):
+    """Compared with the project Excel itself wrote in xlwings' template (not run in Excel)."""
+    path, _ = installed
+    ours = _streams(path)
+    theirs = _streams(Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam")
+    assert {k for k in theirs if "/" not in k} == {"PROJECT", "PROJECTwm"}
+    assert {k for k in ours if "/" not in k} == {"PROJECT", "PROJECTwm"}
+    project = ours["PROJECT"].decode("cp1252")
+    modules = [
+        line.split("=")[1].split("/")[0]
+        for line in project.splitlines()
+        if line.split("=")[0] in ("Document", "Module", "Class")
+    ]
+    assert set(modules) == {
+        k.split("/")[1] for k in ours if k.startswith("VBA/") and k not in ("VBA/dir", "VBA/_VBA_PROJECT")
+    }
+    expected = (
+        b"".join(m.encode("cp1252") + b"\0" + m.encode("utf-16-le") + b"\0\0" for m in modules) + b"\0\0"
+    )
+    assert ours["PROJECTwm"] == expected
+    non_module = [k for k in _project_keys(project) if k not in ("Document", "Module", "Class")]
+    assert non_module == [
+        k
+        for k in _project_keys(theirs["PROJECT"].decode("cp1252"))
+        if k not in ("Document", "Module", "Class")
+    ]
+    workspace = project.split("[Workspace]")[1].split()
+    assert [line.split("=")[0] for line in project.split("[Workspace]")[1].strip().splitlines()] == modules, (
+        workspace
+    )

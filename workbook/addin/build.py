@@ -168,6 +168,12 @@ def build_vba_project(modules: list[tuple[str, str, str]]) -> bytes:
     _patch_ms_ovba_compression()
     project = VbaProject()
     project.project_id = PROJECT_ID
+    # Fields an Excel-authored project has and ms-ovba leaves out by default (compared with the
+    # PROJECT / PROJECTwm streams of xlwings' template, which Excel wrote): the PROJECTwm stream
+    # (module names in MBCS and UTF-16, MS-OVBA 2.3.3), VersionCompatible32 and a [Workspace]
+    # line per module. Whether Excel then runs the macros was not tried (no Excel here).
+    project.include_projectwm()
+    project.add_attribute("VersionCompatible32", "393222000")
     for ref in _references():
         project.add_reference(ref)
 
@@ -181,6 +187,7 @@ def build_vba_project(modules: list[tuple[str, str, str]]) -> bytes:
                 # exact source instead of ms-ovba's normalize_file (which rewrites headers).
                 Path(f"{name}.new").write_bytes(_crlf(source).encode(CODEPAGE))
                 module.add_file(name)
+                module.add_workspace(0, 0, 0, 0, "C")  # window position/state, as Excel writes it
                 project.add_module(module)
             ProjectOleFile.write_file(project)
             return Path("vbaProject.bin").read_bytes()
