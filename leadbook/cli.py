@@ -433,5 +433,64 @@ def demo(
     console.print(f"Open [bold]{path.resolve()}[/] in Excel: Leads, Prospects, Touches, Summary and Log.")
 
 
+addin_app = typer.Typer(
+    help="The desktop Excel add-in (leadbook.xlam), built from the xlwings installed here.",
+    no_args_is_help=True,
+)
+app.add_typer(addin_app, name="addin")
+
+
+def _addin_built(path: Path) -> None:
+    from leadbook.excel.addin import REBUILD, built_for
+
+    console.print(f"Wrote {path} for xlwings {built_for()}.")
+    console.print(
+        f"After pip install -U xlwings, run [bold]{REBUILD}[/] again: the add-in calls that exact xlwings."
+    )
+
+
+@addin_app.command("build")
+@reports_errors
+def addin_build(
+    out: Path = typer.Argument(Path("leadbook.xlam"), help="The .xlam to write.", dir_okay=False),
+) -> None:
+    """Build leadbook.xlam for the installed xlwings (needs pip install "leadbook[addin]")."""
+    from leadbook.excel import addin
+
+    _addin_built(addin.build(out))
+
+
+@addin_app.command("install")
+@reports_errors
+def addin_install(
+    folder: Path | None = typer.Option(
+        None, "--dir", help="Build into this folder instead of Excel's add-ins folder.", file_okay=False
+    ),
+) -> None:
+    """Build leadbook.xlam and put it where Excel loads add-ins (Windows, macOS; elsewhere --dir)."""
+    from leadbook.excel import addin
+
+    path = addin.install(folder)
+    _addin_built(path)
+    console.print(
+        "In Excel: File > Options > Add-ins > Manage Excel Add-ins > Go... and tick Leadbook "
+        "(macOS: Tools > Excel Add-ins...). Steps: workbook/addin/README.md."
+    )
+
+
+@app.command("lite-bundle")
+@reports_errors
+def lite_bundle(
+    folder: Path = typer.Argument(
+        ..., help="Folder to write main.py and requirements.txt into.", file_okay=False
+    ),
+) -> None:
+    """Write the self-contained xlwings Lite bundle: paste main.py and requirements.txt into Lite."""
+    from leadbook.excel import bundle
+
+    main_path, req_path = bundle.write(folder)
+    console.print(f"Wrote {main_path} and {req_path}: paste both into the xlwings Lite editor's tabs.")
+
+
 def main() -> None:  # pragma: no cover - entry point for `python -m leadbook`
     sys.exit(app())

@@ -49,6 +49,8 @@ PROJECT_ID = "{6C1E0B5A-3D4F-4E8A-9B1C-2A7D5E9F0C41}"
 # Modules reused verbatim from the template's project: name -> kind.
 TEMPLATE_MODULES = {"ThisWorkbook": "document", "Sheet2": "document", "Dictionary": "class"}
 CODEPAGE = "cp1252"  # the project codepage ms-ovba writes (1252)
+# The one command that rebuilds the add-in for the xlwings installed now (after pip install -U xlwings).
+REBUILD = "leadbook addin install"
 
 
 def _crlf(text: str) -> str:
@@ -67,6 +69,16 @@ def xlwings_module_source(project_name: str) -> str:
     )
     if count != 1:
         raise RuntimeError(f"PROJECT_NAME not found once in {XLWINGS_ADDIN_BAS}")
+    recorded = re.search(r'^Public Const XLWINGS_VERSION As String = "(.*?)"', new, flags=re.MULTILINE)
+    if recorded is None or recorded.group(1) != xlwings.__version__:
+        raise RuntimeError(f"XLWINGS_VERSION in {XLWINGS_ADDIN_BAS} is not {xlwings.__version__}")
+    # The add-in calls xlwings' DLL / AppleScript of exactly XLWINGS_VERSION (the module's own
+    # constant, kept): say how to rebuild it when xlwings is upgraded.
+    new = new.replace(
+        f'Public Const PROJECT_NAME As String = "{project_name}"',
+        f'Public Const PROJECT_NAME As String = "{project_name}"\n'
+        f'Public Const LEADBOOK_REBUILD As String = "{REBUILD}"',
+    )
     return _crlf(new)
 
 
@@ -156,6 +168,12 @@ def build_vba_project(modules: list[tuple[str, str, str]]) -> bytes:
     _patch_ms_ovba_compression()
     project = VbaProject()
     project.project_id = PROJECT_ID
+    # Fields an Excel-authored project has and ms-ovba leaves out by default (compared with the
+    # PROJECT / PROJECTwm streams of xlwings' template, which Excel wrote): the PROJECTwm stream
+    # (module names in MBCS and UTF-16, MS-OVBA 2.3.3), VersionCompatible32 and a [Workspace]
+    # line per module. Whether Excel then runs the macros was not tried (no Excel here).
+    project.include_projectwm()
+    project.add_attribute("VersionCompatible32", "393222000")
     for ref in _references():
         project.add_reference(ref)
 
@@ -169,6 +187,7 @@ def build_vba_project(modules: list[tuple[str, str, str]]) -> bytes:
                 # exact source instead of ms-ovba's normalize_file (which rewrites headers).
                 Path(f"{name}.new").write_bytes(_crlf(source).encode(CODEPAGE))
                 module.add_file(name)
+                module.add_workspace(0, 0, 0, 0, "C")  # window position/state, as Excel writes it
                 project.add_module(module)
             ProjectOleFile.write_file(project)
             return Path("vbaProject.bin").read_bytes()

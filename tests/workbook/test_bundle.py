@@ -1,0 +1,179 @@
+"""The xlwings Lite bundle (`leadbook lite-bundle DIR`) is self-contained and runs in Lite's engine.
+
+The generated main.py is imported in a fresh interpreter (`-I`, a temp cwd, the repository off
+sys.path and leadbook's editable-install finder removed), so every leadbook module it uses must
+come from the zip it carries. Its scripts and functions are registered and run through xlwings'
+remote engine (tests/excel/engine.py and officejs.py, the double of Lite's Office.js client),
+and the results are compared with the same run of the repository's workbook/lite/main.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from leadbook.book.template import new_book
+from leadbook.cli import app
+from leadbook.core import schema as s
+from leadbook.core.sample import sample_book
+
+ROOT = Path(__file__).parents[2]
+TESTS_EXCEL = ROOT / "tests" / "excel"
+# What Pyodide has (or micropip installs as pure Python), plus the standard library.
+PYODIDE = {
+    "xlwings",
+    "pandas",
+    "numpy",
+    "dateutil",
+    "pytz",
+    "tzdata",
+    "phonenumbers",
+    "rapidfuzz",
+    "scipy",
+    "sklearn",
+}
+
+RUNNER = r"""
+import importlib.util, json, os, sys
+repo, main_path, payload_path, excel_tests, mode = sys.argv[1:6]
+prefix = os.path.realpath(sys.prefix)  # site-packages may live under the repo (.venv)
+sys.path = [p for p in sys.path if p and (os.path.realpath(p).startswith(prefix)
+                                          or not os.path.realpath(p).startswith(repo))]
+if mode == "bundle":
+    sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if "editable" not in repr(h).lower()]
+    try:
+        import leadbook  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        raise SystemExit("leadbook is importable without the bundle")
+else:
+    sys.path.insert(0, repo)
+sys.path.append(excel_tests)  # the test doubles only (engine.py, officejs.py)
+import engine, officejs
+engine.ensure_remote_engine()
+import xlwings.server as xs
+spec = importlib.util.spec_from_file_location("lite_main", main_path)
+main = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(main)
+payload = json.load(open(payload_path))
+out = {
+    "scripts": sorted(m["function_name"] for m in xs.custom_scripts_meta(main)),
+    "functions": sorted(f["name"] for f in xs.custom_functions_meta(main)["functions"]),
+    "leadbook_files": sorted({os.path.dirname(m.__file__) for n, m in sys.modules.items()
+                              if n.startswith("leadbook") and getattr(m, "__file__", None)}),
+    "repo_modules": sorted(n for n, m in sys.modules.items()
+                           if (getattr(m, "__file__", None) or "").startswith(repo + os.sep + "leadbook")),
+}
+for name in ("check", "refresh"):
+    double = officejs.run_async_script(main, name, payload)
+    out[name] = [[a[k] for k in ("func", "sheet_position", "start_row", "start_column", "values")]
+                 for a in double.actions]
+answers = [["Need", "Budget", "Authority", "Timing"], ["Yes", "Yes", "Yes", "This quarter"], ["No", "No", "No", "Unknown"]]
+out["LB_GRADE"] = engine.call_udf(main, "LB_GRADE", answers)
+out["LB_SCORE"] = engine.call_udf(main, "LB_SCORE", answers)
+import re
+# the Log's "When" is the clock: the same run a second apart must compare equal
+print(re.sub(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?", "<now>", json.dumps(out, default=str)))
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lite")
+    result = CliRunner().invoke(app, ["lite-bundle", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def payload_path(tmp_path_factory):
+    sys.path.insert(0, str(TESTS_EXCEL))
+    try:
+        import engine
+    finally:
+        sys.path.remove(str(TESTS_EXCEL))
+    folder = tmp_path_factory.mktemp("book")
+    import datetime as dt
+
+    path = folder / "leads.xlsx"
+    new_book(path, sample_book(30, None, dt.date(2026, 3, 2)))
+    out = folder / "payload.json"
+    out.write_text(
+        json.dumps(engine.payload_from_xlsx(path, active_sheet=s.LEADS, selection="C5"), default=str)
+    )
+    return out
+
+
+def _run(main_path: Path, payload: Path, mode: str, cwd: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(XLWINGS_LICENSE_KEY="noncommercial", XLWINGS_ON_SERVER="true")
+    runner = cwd / "runner.py"
+    runner.write_text(RUNNER)
+    done = subprocess.run(
+        [sys.executable, "-I", str(runner), str(ROOT), str(main_path), str(payload), str(TESTS_EXCEL), mode],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _zip_sources(main_path: Path) -> dict[str, str]:
+    tree = ast.parse(main_path.read_text(encoding="utf-8"))
+    value = next(
+        n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "_LEADBOOK_ZIP"
+    )
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode("".join(value.split())))) as z:
+        return {name: z.read(name).decode() for name in z.namelist()}
+
+
+def test_bundle_imports_only_what_pyodide_has(bundle_dir):
+    sources = _zip_sources(bundle_dir / "main.py")
+    sources["main.py"] = (bundle_dir / "main.py").read_text(encoding="utf-8")
+    assert "leadbook/excel/macros.py" in sources and "leadbook/core/scoring.py" in sources
+    assert not any(name.endswith(("filebook.py", "reader.py", "cli.py")) for name in sources)
+    imported = set()
+    for name, text in sources.items():
+        for node in ast.walk(ast.parse(text, filename=name)):
+            if isinstance(node, ast.Import):
+                imported.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"leadbook", "__future__"}
+    assert third_party <= PYODIDE, third_party - PYODIDE
+    assert not third_party & {"python_calamine", "fastexcel", "pyarrow", "openpyxl", "typer", "rich"}
+    requirements = (bundle_dir / "requirements.txt").read_text().split("\n")
+    assert "xlwings>=0.36.10" in requirements and "pandas" in requirements and "numpy" in requirements
+    assert "leadbook" not in requirements
+
+
+def test_bundle_runs_self_contained_like_the_repository_scripts(bundle_dir, payload_path, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    bundled = _run(bundle_dir / "main.py", payload_path, "bundle", tmp_path / "a")
+    repo = _run(ROOT / "workbook" / "lite" / "main.py", payload_path, "repo", tmp_path / "b")
+    assert bundled["repo_modules"] == [] and repo["repo_modules"]
+    assert all(".zip" in folder for folder in bundled["leadbook_files"]), bundled["leadbook_files"]
+    assert "check" in bundled["scripts"] and "qualify" in bundled["scripts"]
+    assert bundled["scripts"] == repo["scripts"]
+    assert "LB_SCORE" in bundled["functions"] and bundled["functions"] == repo["functions"]
+    for key in ("check", "refresh", "LB_GRADE", "LB_SCORE"):
+        assert bundled[key] == repo[key], key
+    assert bundled["check"] and bundled["refresh"]
+    assert [row[0] for row in bundled["LB_GRADE"]] != [None, None]
