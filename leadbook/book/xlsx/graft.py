@@ -22,6 +22,7 @@ from typing import Protocol
 from lxml import etree
 
 from leadbook.book.xlsx.stylemerge import StyleMerge, parse, serialise
+from leadbook.book.xlsx.workbook import rels_name, resolve
 from leadbook.core.problems import LeadbookError
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -98,19 +99,6 @@ def edit(source: Path, target: Path, change: Callable[[Parts], None]) -> set[str
 
 def q(tag: str, ns: str = MAIN) -> str:
     return f"{{{ns}}}{tag}"
-
-
-def rels_name(part: str) -> str:
-    """The relationships part of `part` ("" is the package itself)."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def resolve(source: str, target: str) -> str:
-    """A relationship target as a member name, relative to its source part."""
-    if target.startswith("/"):
-        return target[1:]
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
 def relations(parts: Parts, part: str, names: set[str] | None = None) -> list[etree._Element]:

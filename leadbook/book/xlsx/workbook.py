@@ -46,6 +46,7 @@ def parse(parts: Parts, name: str):
 
 
 def rels_name(part: str) -> str:
+    """The relationships part of `part` ("" is the package itself)."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
 
