@@ -5,8 +5,10 @@ Exit codes: 0 ok, 1 problems found in the workbook, 2 usage or file error.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
+import os
 import sys
 import time
 from functools import wraps
@@ -59,6 +61,8 @@ def reports_errors(command):
         except LeadbookError as exc:
             console.print(f"[bold red]leadbook:[/] {exc}")
             raise typer.Exit(1 if exc.problem.sheet else 2) from None
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): nothing to tell, see main()
         except (OSError, ValueError) as exc:
             console.print(f"[bold red]leadbook:[/] {exc}")
             raise typer.Exit(2) from None
@@ -492,5 +496,18 @@ def lite_bundle(
     console.print(f"Wrote {main_path} and {req_path}: paste both into the xlwings Lite editor's tabs.")
 
 
-def main() -> None:  # pragma: no cover - entry point for `python -m leadbook`
-    sys.exit(app())
+def main() -> None:
+    """The `leadbook` command: output any terminal can print, and quiet when piped into `head`.
+
+    A name the terminal's encoding cannot show (an owner "Łukasz" under cp1252) prints as "?"
+    rather than failing after the file was written; a closed pipe ends the command quietly.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")
+    try:
+        app()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        sys.exit(0)

@@ -44,7 +44,7 @@ def test_wheel_carries_the_workbook_sources_and_the_entry_point(tmp_path):
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
         entry = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "leadbook = leadbook.cli:app" in z.read(entry).decode()
+        assert "leadbook = leadbook.cli:main" in z.read(entry).decode()
         for path in (ROOT / "workbook").rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 name = "leadbook/" + path.relative_to(ROOT).as_posix()
