@@ -6,6 +6,7 @@ Each works on any `Book` backend, so the file and the live paths give the same r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from leadbook.book.base import Book
+from leadbook.book.mapped import mapped
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
@@ -54,6 +56,16 @@ NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
     "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
 }
+
+
+def through_mapping(action: Callable) -> Callable:
+    """The action reads and writes the book through its stored mapping (`book/mapped.py`)."""
+
+    @functools.wraps(action)
+    def run(book: Book, *args, **kwargs):
+        return action(mapped(book), *args, **kwargs)
+
+    return run
 
 
 class Split:
@@ -133,6 +145,7 @@ def with_values(leads: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return leads.drop(columns=[c for c in values.columns if c in leads.columns]).join(values)
 
 
+@through_mapping
 def check(book: Book, today: dt.date) -> list[Problem]:
     """Every problem in the book, each naming sheet, row and column."""
     present = {name.lower() for name in book.sheet_names()}
@@ -151,6 +164,7 @@ class Refreshed:
     orphans: list[Problem]
 
 
+@through_mapping
 def refresh(
     book: Book,
     today: dt.date,
@@ -179,6 +193,7 @@ def refresh(
     return refreshed
 
 
+@through_mapping
 def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: bool = False) -> Outcome:
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
     split = Split()
@@ -195,6 +210,7 @@ def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: boo
     return outcome
 
 
+@through_mapping
 def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
     split = Split()
@@ -228,6 +244,7 @@ class Imported:
         return {k: int(v) for k, v in self.status.value_counts().items()}
 
 
+@through_mapping
 def import_rows(
     book: Book,
     raw: pd.DataFrame,
@@ -310,6 +327,7 @@ def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions
     )
 
 
+@through_mapping
 def calibrate(
     book: Book,
     today: dt.date,
