@@ -242,10 +242,7 @@ def _touch_reference(mapping: Mapping, samples: dict[str, list[list[object]]]) -
     if touches is None or leads is None:
         return
     rows = samples[touches.name]
-    if (
-        s.LEAD_ID in s.map_headers(s.TOUCHES, rows[touches.header - 1]).values()
-        and s.LEAD_ID not in touches.columns
-    ):
+    if s.LEAD_ID in s.map_headers(s.TOUCHES, rows[touches.header - 1]).values():
         return
     lead_rows = samples[leads.name]
     lead_frame = sample_frame(lead_rows, leads.header)
