@@ -135,8 +135,12 @@ def adopt(
 @app.command()
 @reports_errors
 def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
-    """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
-    problems = services.check(FileBook(book, services.NEEDS["check"]), _today(today))
+    """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs,
+    repeated headers, sheets that look like an unread touch log; prints the stored mapping in use."""
+    target = FileBook(book, services.NEEDS["check"])
+    problems = services.check(target, _today(today))
+    for line in services.mapping_in_use(target):  # the mapping adopt stored (your own sheet names)
+        console.print(line)
     if not problems:
         console.print(f"[green]No problems[/] in {book}")
         return

@@ -152,7 +152,27 @@ def check(book: Book, today: dt.date) -> list[Problem]:
     raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
     for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
         raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
-    return check_book(raw, today)
+    return check_book(raw, today) + _mapping_problems(book)
+
+
+def _mapping_problems(book: Book) -> list[Problem]:
+    """Repeated headers and unread touch logs (backends that can give a sheet's cells)."""
+    from leadbook.book.mapped import MappedBook, header_rows
+    from leadbook.core.mapping_check import mapping_problems
+
+    if not hasattr(book, "rows"):
+        return []
+    base = book.base if isinstance(book, MappedBook) else book
+    mapping = book.mapping if isinstance(book, MappedBook) else None
+    samples = {name: base.rows(name)[:80] for name in base.sheet_names()}
+    return mapping_problems(samples, mapping, header_rows(samples, mapping))
+
+
+def mapping_in_use(book: Book) -> list[str]:
+    """The stored mapping as lines (none: the book carries leadbook's own names)."""
+    from leadbook.core.mapping_check import mapping_lines
+
+    return mapping_lines(getattr(mapped(book), "mapping", None))
 
 
 @dataclass

@@ -49,6 +49,18 @@ def mapped(book: Book) -> Book:
     return book if mapping is None else MappedBook(book, mapping)
 
 
+def header_rows(samples: dict[str, list[list[object]]], mapping: Mapping | None) -> dict[str, int]:
+    """Role -> the 1-based header row in use on its sheet (stored, else the usual rule)."""
+    out = {}
+    for role in ROLES:
+        found = mapping.sheets.get(role) if mapping else None
+        name = found.name if found else next((n for n in samples if n.lower() == role.lower()), None)
+        if name is None or name not in samples:
+            continue
+        out[role] = found.header if found and found.header else header_row(samples[name]) + 1
+    return out
+
+
 class MappedBook:
     """Contract sheets and columns in, the tracker's own out; never a cell the mapping does not own."""
 

@@ -228,3 +228,24 @@ def test_header_row_option_and_stored_mapping_are_used_by_later_commands(tmp_pat
     assert stored["Map: Leads sheet"] == "Pipeline"
     assert int(stored["Map: Leads header row"]) == 4
     assert stored["Map: Leads column Lead ID"] == "Ref"
+
+
+def test_check_reports_repeated_headers_unread_touch_logs_and_the_mapping(tmp_path):
+    from leadbook.core.mapping_check import mapping_lines
+
+    path = shapes.duplicates(tmp_path)
+    adopt_package(path)
+    wb = load_workbook(path)
+    wb.create_sheet("Old calls").append(["Date", "Lead ID", "Outcome"])
+    wb.save(path)
+    book = FileBook(path)
+    problems = services.check(book, TODAY)
+    lines = mapping_lines(mapped(book).mapping)
+    book.close()
+    repeated = [p for p in problems if p.sheet == "Contacts"]
+    assert (
+        repeated and repeated[0].row == 1 and "column F repeats the header of column D" in repeated[0].message
+    )
+    unread = [p for p in problems if p.sheet == "Old calls"]
+    assert unread and "--touches-sheet" in unread[0].message
+    assert "Leads is read from 'Contacts' (header row 1)" in lines
