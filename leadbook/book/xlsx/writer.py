@@ -181,11 +181,14 @@ def _frame_edits(
     edits: Edits, frame: pd.DataFrame, positions: dict[str, int], date1904: bool, clear: bool
 ) -> None:
     rows = [int(r) for r in frame.index]
-    for name in frame.columns:
-        col = positions[name]
-        for r, cell in zip(rows, column_cells(frame[name], date1904), strict=True):
-            if cell is not None or clear:
-                edits.setdefault(r, {})[col] = cell
+    cols = [positions[name] for name in frame.columns]
+    columns = [column_cells(frame[name], date1904) for name in frame.columns]
+    for r, cells in zip(rows, zip(*columns, strict=True), strict=True):  # a row's cells in one dict
+        kept = {c: cell for c, cell in zip(cols, cells, strict=True) if cell is not None or clear}
+        if r in edits:
+            edits[r].update(kept)
+        elif kept:
+            edits[r] = kept
 
 
 def _add_missing(
