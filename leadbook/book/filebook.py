@@ -13,6 +13,7 @@ from leadbook.book.reader import SheetReader
 from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
 from leadbook.book.xlsx.guard import inspect
 from leadbook.core import schema as s
+from leadbook.core.mapping import SheetMap
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -93,6 +94,10 @@ class FileBook:
         names = {n.lower(): n for n in self.sheet_names()}
         return names.get(sheet.lower())
 
+    def rows(self, name: str) -> list[list[object]]:
+        """The named sheet's cell values from A1 (how a stored mapping reads a team's own sheet)."""
+        return self._reader.rows(self._name(name) or name)
+
     def headers(self, sheet: str) -> list[object]:
         """The sheet's header cells as written (empty list if the sheet is absent)."""
         name = self._name(sheet)
@@ -108,8 +113,10 @@ class FileBook:
             if frame is not None and self.needs.get(sheet) is None
         }
 
-    def apply(self, plan: Plan) -> Path | None:
-        """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path."""
+    def apply(self, plan: Plan, maps: dict[str, SheetMap] | None = None) -> Path | None:
+        """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path.
+
+        `maps` (sheet name, lower case -> its stored mapping) place columns by the team's headers."""
         if not plan:
             return None
         self._settle()
@@ -117,7 +124,7 @@ class FileBook:
         # One backup per command (its first write), so a folder does not fill with copies.
         guard = {"expect": self._stamp, "backup": not self._backed_up}
         known = self._last_rows()
-        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known), **guard)
+        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
         self._backed_up = True
         self._stamp = stamp(self.path)
         self._frames.clear()
@@ -134,7 +141,13 @@ class FileBook:
         self.close()
 
 
-def write_plan(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> set[str]:
+def write_plan(
+    source: Path,
+    target: Path,
+    plan: Plan,
+    last_rows: dict[str, int] | None = None,
+    maps: dict[str, SheetMap] | None = None,
+) -> set[str]:
     """Write `target` as `source` with the plan applied in one package: cells and appended rows
     streamed into their sheets, owned sheets (Summary, Calibration) rebuilt whole; every part
     the plan does not touch copied as its compressed bytes. Returns the parts written or removed."""
@@ -144,7 +157,7 @@ def write_plan(source: Path, target: Path, plan: Plan, last_rows: dict[str, int]
 
     parts = ZipParts(source)
     try:
-        apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows)
+        apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows, maps)
         for op in plan.ops:
             if isinstance(op, ReplaceSheet):
                 replace_in_parts(parts, op)
