@@ -164,7 +164,8 @@ def _mapping_problems(book: Book) -> list[Problem]:
         return []
     base = book.base if isinstance(book, MappedBook) else book
     mapping = book.mapping if isinstance(book, MappedBook) else None
-    samples = {name: base.rows(name)[:80] for name in base.sheet_names()}
+    look = base.head if hasattr(base, "head") else lambda name, upto: base.rows(name)[:upto]
+    samples = {name: look(name, 80) for name in base.sheet_names()}  # a long sheet is not read whole
     return mapping_problems(samples, mapping, header_rows(samples, mapping))
 
 

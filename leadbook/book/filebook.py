@@ -98,6 +98,20 @@ class FileBook:
         """The named sheet's cell values from A1 (how a stored mapping reads a team's own sheet)."""
         return self._reader.rows(self._name(name) or name)
 
+    def head(self, name: str, upto: int) -> list[list[object]]:
+        """The named sheet's first `upto` rows from A1, read from its XML only as far as that
+        (numbers and dates as their stored text): a look at a long sheet without parsing it."""
+        from leadbook.book.xlsx.interim import ZipParts
+        from leadbook.book.xlsx.workbook import BookMap
+        from leadbook.book.xlsx.writer import header_cells
+
+        parts = ZipParts(self.path)
+        try:
+            book = BookMap(parts)
+            return header_cells(parts, book, book.sheet_part(self._name(name) or name)[1], upto)
+        finally:
+            parts.close()
+
     def headers(self, sheet: str) -> list[object]:
         """The sheet's header cells as written (empty list if the sheet is absent)."""
         name = self._name(sheet)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from leadbook.core import schema as s
 
@@ -30,15 +28,9 @@ def lead_ids(leads: pd.DataFrame) -> pd.Index:
 def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
     """Each value's position in the distinct `ids` (-1 when absent), as `Index.get_indexer` gives.
 
-    Text on both sides is hashed by Arrow (about 5x pandas' lookup on 1M Arrow-backed IDs);
-    anything else (numbers, mixed cells) goes through pandas, which matches 1 with 1.0.
+    The values are factorised first (for Arrow-backed text that is Arrow's hashing) and only the
+    distinct ones looked up: about 3x faster than a lookup per value on 1M touches.
     """
-    if _arrow_text(values) and _arrow_text(ids):
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(ids.array))
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
-    return ids.get_indexer(values)
-
-
-def _arrow_text(values: pd.Series | pd.Index) -> bool:
-    dtype = values.dtype
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = np.append(ids.get_indexer(uniques), -1)  # code -1, a blank, finds nothing
+    return found[codes].astype(np.intp)

@@ -80,7 +80,7 @@ class SheetWrite:
     mapping: SheetMap | None = None  # the sheet's stored mapping: header row and the team's headers
 
 
-def _header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
+def header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
     """Rows 1..upto as lists of values from column A (shared strings looked up)."""
     raw = leading_rows(chunks(parts, part), upto)
     wanted = {int(v) for cells in raw.values() for k, v in cells.values() if k == "s"}
@@ -109,7 +109,7 @@ def layout(parts: Parts, book: BookMap, sheet: str, mapping: SheetMap | None = N
     table_part = book.table_part(name, part)
     table = table_info(parts.read(table_part)) if table_part else None
     given = mapping.header if mapping else 0
-    rows = _header_cells(parts, book, part, max(HEADER_SCAN, table.header_row if table else 0, given))
+    rows = header_cells(parts, book, part, max(HEADER_SCAN, table.header_row if table else 0, given))
     if given:
         return _mapped_layout(rows, mapping, name, part, table_part, table)
     top = header_row(rows[:HEADER_SCAN]) + 1
