@@ -13,6 +13,7 @@ import sys
 import time
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
@@ -26,9 +27,11 @@ from leadbook.book.importfile import read_export
 from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
-from leadbook.core.importing import ImportOptions
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.sample import sample_book
+
+if TYPE_CHECKING:
+    from leadbook.core.importing import ImportOptions
 
 app = typer.Typer(
     help="Lead qualifying and follow-up in your own Excel workbook.",
@@ -322,6 +325,8 @@ def import_(
         order = parse_order(date_order) if date_order else None
     except ValueError:
         raise LeadbookError(f"--date-order {date_order!r}: use day or month") from None
+    from leadbook.core.importing import ImportOptions  # phone numbers and fuzzy matching: imports only
+
     options = ImportOptions(source=source, owner=owner, date_order=order)
     target = FileBook(book)
     for path in files:

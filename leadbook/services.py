@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,15 +22,15 @@ from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
 from leadbook.core.clean import clean
-from leadbook.core.importing import ImportOptions, as_text, import_frame
-from leadbook.core.merge import merge_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings, settings_or_raise
 from leadbook.core.summary import summary_plan
-from leadbook.core.touch_import import match_touches
+
+if TYPE_CHECKING:
+    from leadbook.core.importing import ImportOptions
 
 REFRESH_COLUMNS = (s.SCORE, s.GRADE, s.REASONS, s.STATUS, *s.FOLLOW_UP_COLUMNS)
 
@@ -282,6 +283,13 @@ def import_rows(
 
     `step` is told each phase as it starts (reading the book, matching, writing), for a progress bar.
     """
+    from leadbook.core.importing import (  # phone numbers, fuzzy matching: imports only
+        ImportOptions,
+        import_frame,
+    )
+    from leadbook.core.merge import merge_leads
+    from leadbook.core.touch_import import match_touches
+
     started = time.perf_counter()
     step("reading the workbook")
     leads, touches_frame, settings = _import_frames(book, touches)
@@ -323,6 +331,8 @@ def import_rows(
 
 def _import_frames(book: Book, touches: bool) -> tuple[pd.DataFrame, pd.DataFrame | None, Settings]:
     """Leads (and Touches for a call log) and Settings: only the sheets an import needs."""
+    from leadbook.core.importing import as_text
+
     needed = (s.LEADS, s.TOUCHES) if touches else (s.LEADS,)
     frames = []
     for sheet in needed:

@@ -165,7 +165,6 @@ def write_plan(
     """Write `target` as `source` with the plan applied in one package: cells and appended rows
     streamed into their sheets, owned sheets (Summary, Calibration) rebuilt whole; every part
     the plan does not touch copied as its compressed bytes. Returns the parts written or removed."""
-    from leadbook.book.summary_sheet import replace_in_parts
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
 
@@ -174,6 +173,8 @@ def write_plan(
         apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows, maps)
         for op in plan.ops:
             if isinstance(op, ReplaceSheet):
+                from leadbook.book.summary_sheet import replace_in_parts  # openpyxl: only for these
+
                 replace_in_parts(parts, op)
         parts.save(target)
         return parts.changed()
