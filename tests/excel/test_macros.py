@@ -191,6 +191,8 @@ def test_lite_registers_the_scripts_and_functions(lite_main):
     assert scripts == set(MACROS) | {
         "import_inbox",
         "calibrate",
-    }  # tested in test_import_inbox.py, test_calibrate_macro.py
+        "new_sheets",
+        "adopt",
+    }  # tested in test_import_inbox.py, test_calibrate_macro.py, test_setup.py
     functions = {f["name"] for f in xs.custom_functions_meta(lite_main)["functions"]}
     assert functions == {"LB_SCORE", "LB_GRADE", "LB_REASONS", "LB_NEXT_TOUCH", "LB_FOLLOWUP", "LB_TOUCHES"}
