@@ -10,6 +10,7 @@ cells are still written and the message says what was skipped.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ from leadbook.core.settings import defaults_frame
 # What setting up reads: each contract sheet's header, and the keys already on Settings.
 NEEDS = {**{sheet: lr.Need(rows="header") for sheet in s.COLUMNS}, s.SETTINGS: lr.Need(columns=(s.SETTING,))}
 TABLE_STYLE = "TableStyleMedium2"
+DATE_FORMAT = "yyyy-mm-dd"  # as `leadbook new` formats date cells
 # Closed lists only: xlwings cannot set a warning-style alert, and a strict list on Source
 # would refuse a team's own sources (the file's `adopt` adds it as a warning).
 DROPDOWN_SKIP = {s.SOURCE}
@@ -127,6 +129,7 @@ def setup_steps(live: Any, setup: Setup) -> lr.Step:
     for sheet, columns in setup.columns.items():
         dropdowns.setdefault(sheet, []).extend(columns)
     _add_dropdowns(live, dropdowns)
+    _date_formats(live, dropdowns)
     new_leads = any(op.sheet == s.LEADS for op in setup.sheets) or s.LEADS in setup.fresh
     added = set(setup.columns.get(s.LEADS, ()))
     yield from highlight_steps(live, known_absent=new_leads or bool({s.FOLLOW_UP, s.NEXT_TOUCH} & added))
@@ -169,6 +172,21 @@ def _add_dropdowns(live: Any, columns: dict[str, list[str]]) -> None:
                 if NO_DROPDOWNS not in live.notes:
                     live.notes.append(NO_DROPDOWNS)
                 return
+
+
+def _date_formats(live: Any, columns: dict[str, list[str]]) -> None:
+    """A date format on the new date columns, so that dates typed, written or returned by a
+    function (LB_NEXT_TOUCH on the desktop returns a date, which a General cell shows as a number)
+    show as dates."""
+    for sheet, names in columns.items():
+        data = live._data[live._name(sheet)]
+        ws = live.sheet(sheet)
+        for column in [c for c in names if c in s.DATE_COLUMNS.get(sheet, ())]:
+            col = data.positions.get(column)
+            if col is None:
+                continue
+            with contextlib.suppress(AttributeError, NotImplementedError):
+                ws.range((data.header_line + 1, col), (MAX_ROW, col)).number_format = DATE_FORMAT
 
 
 _OURS = re.compile(r'7\)="OVERDUE"')

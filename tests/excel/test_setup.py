@@ -116,6 +116,22 @@ def test_new_sheets_adds_the_closed_dropdowns_and_the_follow_up_colours(blank):
     }
 
 
+def test_new_sheets_give_date_columns_a_date_format(blank):
+    """So dates typed, written, or returned by LB_NEXT_TOUCH on the desktop show as dates."""
+    actions, new = run(blank, "new_sheets")
+    formatted = {
+        (new["sheets"][a["sheet_position"]]["name"], a["start_column"] + 1)
+        for a in actions
+        if a["func"] == "setNumberFormat" and a["args"] == ["yyyy-mm-dd"] and a["row_count"] == MAX_ROW - 1
+    }
+    expected = {
+        (name, sheet(new, name)["values"][0].index(c) + 1)
+        for name, cols in s.DATE_COLUMNS.items()
+        for c in cols
+    }
+    assert formatted == expected
+
+
 def test_new_sheets_twice_changes_nothing_and_says_what_to_click(blank):
     _, new = run(blank, "new_sheets")
     actions, again = run(new, "new_sheets")
