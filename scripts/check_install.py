@@ -96,16 +96,13 @@ def check_git(work: Path) -> None:
 
 
 def pyodide_python(given: str | None) -> str:
+    """A Python of Pyodide's version that runs (pyenv's shims may exist without one)."""
     if given:
         return given
-    found = shutil.which(f"python{PYODIDE_PYTHON}")
-    if found:
-        return found
-    pyenv = sorted(
-        glob.glob(os.path.expanduser(f"~/.pyenv/versions/{PYODIDE_PYTHON}*/bin/python{PYODIDE_PYTHON}"))
-    )
-    if pyenv:
-        return pyenv[-1]
+    pattern = os.path.expanduser(f"~/.pyenv/versions/{PYODIDE_PYTHON}*/bin/python{PYODIDE_PYTHON}")
+    for candidate in [*sorted(glob.glob(pattern), reverse=True), shutil.which(f"python{PYODIDE_PYTHON}")]:
+        if candidate and subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
+            return candidate
     print(
         f"note: no Python {PYODIDE_PYTHON} here; Pyodide's pandas/numpy/scipy on {sys.version.split()[0]} instead"
     )
@@ -132,7 +129,8 @@ def payload(work: Path) -> Path:
 
 def check_pyodide_versions(work: Path, bundle: Path, python: str) -> None:
     bin_dir = venv(work / "venv-pyodide", python)
-    requirements = (bundle / "requirements.txt").read_text().split()
+    lines = (bundle / "requirements.txt").read_text().splitlines()
+    requirements = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     pins = [f"{name}=={version}" for name, version in PYODIDE_PINS.items()]
     unpinned = [r for r in requirements if re.split(r"[<>=!~;\[ ]", r)[0] not in PYODIDE_PINS]
     run(bin_dir / "pip", "install", "-q", *unpinned, *pins, cwd=work)
