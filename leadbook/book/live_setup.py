@@ -46,9 +46,11 @@ class Setup:
     fresh: list[str] = field(default_factory=list)  # existing sheets that were empty: header from A1
 
     def added(self) -> list[str]:
-        """What was added, in the words `leadbook adopt` prints."""
-        out = [f"sheet {op.sheet}" for op in self.sheets]
-        out += [f"{sheet} column {c!r}" for sheet, cols in self.columns.items() for c in cols]
+        """What was added, one line per kind: sheets, each sheet's columns, Settings rows."""
+        out = []
+        if self.sheets:
+            out.append("sheets " + ", ".join(op.sheet for op in self.sheets))
+        out += [f"{sheet} columns " + ", ".join(cols) for sheet, cols in self.columns.items()]
         if len(self.settings_rows):
             out.append(f"{len(self.settings_rows)} Settings rows with their defaults")
         return out

@@ -22,7 +22,7 @@ import xlwings as xw
 
 from leadbook import services
 from leadbook.book import live_setup
-from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed
+from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed, adopt_hint
 from leadbook.book.live_read import Step
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, SetCells
@@ -186,7 +186,13 @@ def check_rows(problems: list[Problem]) -> list[list[object]]:
 
 
 def _check(live: LiveBook) -> Result:
-    problems = services.check(live, dt.date.today())
+    # in Excel a missing sheet is added with a button, not with the command the CLI names
+    problems = [
+        p._replace(message=f"sheet is missing; {adopt_hint()} to add it")
+        if p.message.startswith("sheet is missing")
+        else p
+        for p in services.check(live, dt.date.today())
+    ]
     if not problems:
         message = "No problems found."
     else:
@@ -283,12 +289,12 @@ def setup_message(setup: live_setup.Setup, adopt: bool) -> str:
         if adopt:
             return "Nothing to add: every leadbook sheet, column and Settings row is already here."
         return "Every leadbook sheet is already here. To add missing columns to them, run Adopt."
-    lines = ["Added: " + "; ".join(added) + "."]
+    lines = ["Added:", *(f"- {line}" for line in added)]
     pairs = [
         f"{sheet} {theirs!r} as {ours!r}" for sheet, m in setup.mapping.items() for theirs, ours in m.items()
     ]
     if pairs:
-        lines.append("Headers read as leadbook columns: " + "; ".join(pairs) + ".")
+        lines.append("Your headers read as leadbook columns: " + "; ".join(pairs) + ".")
     return "\n".join(lines)
 
 

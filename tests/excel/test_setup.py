@@ -89,7 +89,9 @@ def test_new_sheets_on_a_blank_workbook_makes_what_leadbook_new_makes(blank, tmp
     for name in s.COLUMNS:
         (table,) = sheet(new, name)["tables"]
         assert table["name"] == name and table["range_address"].startswith("A1:")
-    assert new["_alerts"][-1]["prompt"].startswith("Added: sheet Leads; sheet Prospects")
+    assert new["_alerts"][-1]["prompt"].startswith(
+        "Added:\n- sheets Leads, Prospects, Touches, Settings, Summary, Log"
+    )
     assert "Note:" not in new["_alerts"][-1]["prompt"]
 
 
@@ -150,6 +152,10 @@ def test_a_missing_sheet_points_at_the_buttons_not_the_terminal(blank):
     _, new = run(blank, "refresh")
     prompt = new["_alerts"][-1]["prompt"]
     assert "Leadbook > Adopt" in prompt and "adopt script" in prompt and "new_sheets" in prompt
+    _, checked = run(blank, "check")  # the Check sheet says the same
+    problems = [row[3] for row in sheet(checked, "Check")["values"][1:]]
+    missing = [p for p in problems if p.startswith("sheet is missing")]
+    assert missing and all("Leadbook > Adopt" in p and "leadbook adopt" in p for p in missing)
 
 
 def test_adopt_adds_columns_rows_and_sheets_and_keeps_every_cell(tracker):
@@ -174,7 +180,8 @@ def test_adopt_adds_columns_rows_and_sheets_and_keeps_every_cell(tracker):
         s.LOG,
     ]
     prompt = new["_alerts"][-1]["prompt"]
-    assert "Leads column 'Score'" in prompt and "Settings rows with their defaults" in prompt
+    assert "\n- Leads columns Created, Company, Title, Phone, Source" in prompt
+    assert "\n- Settings columns Meaning" in prompt and "Settings rows with their defaults" in prompt
     assert "Leads 'ID' as 'Lead ID'" in prompt and "Leads 'E-mail' as 'Email'" in prompt
     # Follow-up and Next touch are new columns: their colours are added
     assert sum(is_highlight_rule(r["formula"]) for r in sheet(new, s.LEADS)["_conditional_formats"]) == 2
