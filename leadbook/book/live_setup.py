@@ -44,6 +44,7 @@ class Setup:
     settings_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     mapping: dict[str, dict[str, str]] = field(default_factory=dict)
     fresh: list[str] = field(default_factory=list)  # existing sheets that were empty: header from A1
+    colours: bool = False  # the Follow-up colour rules were added (set by setup_steps)
 
     def added(self) -> list[str]:
         """What was added, one line per kind: sheets, each sheet's columns, Settings rows."""
@@ -53,6 +54,8 @@ class Setup:
         out += [f"{sheet} columns " + ", ".join(cols) for sheet, cols in self.columns.items()]
         if len(self.settings_rows):
             out.append(f"{len(self.settings_rows)} Settings rows with their defaults")
+        if self.colours:
+            out.append("the Follow-up colours on Leads (Next touch and Follow-up)")
         return out
 
 
@@ -132,9 +135,11 @@ def setup_steps(live: Any, setup: Setup) -> lr.Step:
         dropdowns.setdefault(sheet, []).extend(columns)
     _add_dropdowns(live, dropdowns)
     _date_formats(live, dropdowns)
+    # the rules are looked for on Follow-up: a new Follow-up column has none (else ask the client)
     new_leads = any(op.sheet == s.LEADS for op in setup.sheets) or s.LEADS in setup.fresh
-    added = set(setup.columns.get(s.LEADS, ()))
-    yield from highlight_steps(live, known_absent=new_leads or bool({s.FOLLOW_UP, s.NEXT_TOUCH} & added))
+    setup.colours = yield from highlight_steps(
+        live, known_absent=new_leads or s.FOLLOW_UP in setup.columns.get(s.LEADS, ())
+    )
     yield Flush("tables, dropdowns and colours")
 
 

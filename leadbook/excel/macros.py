@@ -301,9 +301,9 @@ def setup_message(setup: live_setup.Setup, adopt: bool) -> str:
 def _setup(adopt: bool) -> Callable[[LiveBook], Result]:
     def action(live: LiveBook) -> Result:
         setup = live_setup.setup_plan(live, adopt)
-        return Result(
-            message=setup_message(setup, adopt), steps=lambda book: live_setup.setup_steps(book, setup)
-        )
+        result = Result(steps=lambda book: live_setup.setup_steps(book, setup))
+        result.after = lambda book: setattr(result, "message", setup_message(setup, adopt))  # once written
+        return result
 
     return action
 

@@ -262,3 +262,22 @@ def test_a_client_without_dropdowns_or_colours_still_gets_the_sheets(blank, monk
     assert (
         "Note: dropdowns were not added" in prompt and "Note: the Follow-up colours were not added" in prompt
     )
+
+
+def test_lite_adopt_on_a_leadbook_keeps_one_copy_of_the_colours(tmp_path, lite_main):
+    """A book `leadbook new` made has the Follow-up rules: Adopt (asking the client) adds no copy;
+    once a user cleared them, Adopt puts them back."""
+    path = tmp_path / "made.xlsx"
+    new_book(path)
+    payload = payload_from_xlsx(path)
+    assert sum(is_highlight_rule(r["formula"]) for r in sheet(payload, s.LEADS)["_conditional_formats"]) == 2
+    double = run_async_script(lite_main, "adopt", payload)
+    assert "addConditionalFormat" not in [a["func"] for a in double.actions]
+    assert double.payload["_alerts"][-1]["prompt"].startswith("Nothing to add")
+    sheet(payload, s.LEADS)["_conditional_formats"] = []
+    again = run_async_script(lite_main, "adopt", payload)
+    assert [a["func"] for a in again.actions].count("addConditionalFormat") == 6
+    assert (
+        again.payload["_alerts"][-1]["prompt"]
+        == "Added:\n- the Follow-up colours on Leads (Next touch and Follow-up)"
+    )
