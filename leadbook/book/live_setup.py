@@ -149,8 +149,12 @@ def _add_table(live: Any, sheet: str) -> None:
     width = len(s.COLUMNS[sheet])
     last = max(2, live._data[live._name(sheet)].last_row)
     try:
+        taken = {t.name.lower() for other in live.book.sheets for t in other.tables}
+        name = sheet.replace(" ", "_")
         table = ws.tables.add(
-            source=ws.range((1, 1), (last, width)), name=sheet.replace(" ", "_"), table_style_name=TABLE_STYLE
+            source=ws.range((1, 1), (last, width)),
+            name=None if name.lower() in taken else name,  # a name Excel refuses: let it pick one
+            table_style_name=TABLE_STYLE,
         )
     except (AttributeError, NotImplementedError, KeyError):
         if NO_TABLES not in live.notes:

@@ -281,3 +281,18 @@ def test_lite_adopt_on_a_leadbook_keeps_one_copy_of_the_colours(tmp_path, lite_m
         again.payload["_alerts"][-1]["prompt"]
         == "Added:\n- the Follow-up colours on Leads (Next touch and Follow-up)"
     )
+
+
+def test_a_table_name_the_workbook_already_uses_is_left_to_excel(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Old"
+    ws.append(["a", "b"])
+    ws.append([1, 2])
+    ws.add_table(Table(displayName="Touches", ref="A1:B2"))  # the name New leadbook sheets would use
+    path = tmp_path / "taken.xlsx"
+    wb.save(path)
+    _, new = run(payload_from_xlsx(path), "new_sheets")
+    (table,) = sheet(new, s.TOUCHES)["tables"]
+    assert table["name"] != "Touches" and table["range_address"] == "A1:H2"
+    assert new["_alerts"][-1]["mode"] == "info"
