@@ -6,6 +6,7 @@ Each works on any `Book` backend, so the file and the live paths give the same r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from leadbook.book.base import Book
+from leadbook.book.mapped import mapped
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
@@ -54,6 +56,16 @@ NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
     "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
 }
+
+
+def through_mapping(action: Callable) -> Callable:
+    """The action reads and writes the book through its stored mapping (`book/mapped.py`)."""
+
+    @functools.wraps(action)
+    def run(book: Book, *args, **kwargs):
+        return action(mapped(book), *args, **kwargs)
+
+    return run
 
 
 class Split:
@@ -133,13 +145,34 @@ def with_values(leads: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return leads.drop(columns=[c for c in values.columns if c in leads.columns]).join(values)
 
 
+@through_mapping
 def check(book: Book, today: dt.date) -> list[Problem]:
     """Every problem in the book, each naming sheet, row and column."""
     present = {name.lower() for name in book.sheet_names()}
     raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
     for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
         raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
-    return check_book(raw, today)
+    return check_book(raw, today) + _mapping_problems(book)
+
+
+def _mapping_problems(book: Book) -> list[Problem]:
+    """Repeated headers and unread touch logs (backends that can give a sheet's cells)."""
+    from leadbook.book.mapped import MappedBook, header_rows
+    from leadbook.core.mapping_check import mapping_problems
+
+    if not hasattr(book, "rows"):
+        return []
+    base = book.base if isinstance(book, MappedBook) else book
+    mapping = book.mapping if isinstance(book, MappedBook) else None
+    samples = {name: base.rows(name)[:80] for name in base.sheet_names()}
+    return mapping_problems(samples, mapping, header_rows(samples, mapping))
+
+
+def mapping_in_use(book: Book) -> list[str]:
+    """The stored mapping as lines (none: the book carries leadbook's own names)."""
+    from leadbook.core.mapping_check import mapping_lines
+
+    return mapping_lines(getattr(mapped(book), "mapping", None))
 
 
 @dataclass
@@ -151,6 +184,7 @@ class Refreshed:
     orphans: list[Problem]
 
 
+@through_mapping
 def refresh(
     book: Book,
     today: dt.date,
@@ -179,6 +213,7 @@ def refresh(
     return refreshed
 
 
+@through_mapping
 def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: bool = False) -> Outcome:
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
     split = Split()
@@ -195,6 +230,7 @@ def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: boo
     return outcome
 
 
+@through_mapping
 def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
     split = Split()
@@ -228,6 +264,7 @@ class Imported:
         return {k: int(v) for k, v in self.status.value_counts().items()}
 
 
+@through_mapping
 def import_rows(
     book: Book,
     raw: pd.DataFrame,
@@ -310,6 +347,7 @@ def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions
     )
 
 
+@through_mapping
 def calibrate(
     book: Book,
     today: dt.date,

@@ -32,6 +32,7 @@ MODULES = (
     "book/__init__.py",
     "book/base.py",
     "book/highlights.py",
+    "book/mapped.py",
     "book/live*.py",
     "excel/__init__.py",
     "excel/macros.py",
