@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from leadbook.core import schema as s
+
+try:  # not in xlwings Lite (Pyodide has no pyarrow; its text columns are not Arrow-backed either)
+    from leadbook.arrow_lookup import arrow_positions
+except ImportError:
+    arrow_positions = None
 
 
 def two_way(touches: pd.DataFrame) -> pd.Series:
@@ -33,9 +36,8 @@ def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
     Text on both sides is hashed by Arrow (about 5x pandas' lookup on 1M Arrow-backed IDs);
     anything else (numbers, mixed cells) goes through pandas, which matches 1 with 1.0.
     """
-    if _arrow_text(values) and _arrow_text(ids):
-        found = pc.index_in(pa.array(values.array), value_set=pa.array(ids.array))
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    if arrow_positions is not None and _arrow_text(values) and _arrow_text(ids):
+        return arrow_positions(ids, values)
     return ids.get_indexer(values)
 
 
