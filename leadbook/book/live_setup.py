@@ -21,10 +21,17 @@ from leadbook.book import live_read as lr
 from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
 from leadbook.book.live_write import Flush, SheetValues
 from leadbook.core import schema as s
+from leadbook.core.mapping import OURS, is_mapping_row
+from leadbook.core.problems import LeadbookError
 from leadbook.core.settings import defaults_frame
 
+SETTINGS_OURS = f"{s.SETTINGS}{OURS}"  # leadbook's Settings in a tracker that has its own
 # What setting up reads: each contract sheet's header, and the keys already on Settings.
-NEEDS = {**{sheet: lr.Need(rows="header") for sheet in s.COLUMNS}, s.SETTINGS: lr.Need(columns=(s.SETTING,))}
+NEEDS = {
+    **{sheet: lr.Need(rows="header") for sheet in s.COLUMNS},
+    s.SETTINGS: lr.Need(columns=(s.SETTING,)),
+    SETTINGS_OURS: lr.Need(columns=(s.SETTING,)),
+}
 TABLE_STYLE = "TableStyleMedium2"
 DATE_FORMAT = "yyyy-mm-dd"  # as `leadbook new` formats date cells
 # Closed lists only: xlwings cannot set a warning-style alert, and a strict list on Source
@@ -74,6 +81,7 @@ def _default_rows(frame: pd.DataFrame) -> list[list[object]]:
 def setup_plan(live: Any, adopt: bool) -> Setup:
     """Decide what to add to the open workbook (read: each contract sheet's header, Settings keys)."""
     present = {n.lower() for n in live.sheet_names()}
+    _refuse_a_stored_mapping(live, present)
     setup = Setup()
     for sheet in s.SHEETS:
         if sheet.lower() in present:
@@ -108,6 +116,20 @@ def setup_plan(live: Any, adopt: bool) -> Setup:
             drop=True
         )
     return setup
+
+
+def _refuse_a_stored_mapping(live: Any, present: set[str]) -> None:
+    """A tracker `leadbook adopt` mapped (its own sheet names, "Map: ..." rows) is not set up here:
+    Excel's Adopt knows only leadbook's own sheet names and would add a second Leads beside it."""
+    for name in (s.SETTINGS, SETTINGS_OURS):
+        frame = live.read(name) if name.lower() in present else None
+        if frame is not None and s.SETTING in frame and frame[s.SETTING].map(is_mapping_row).any():
+            raise LeadbookError(
+                'this workbook was adopted with its own sheet and column names (the "Map: ..." rows); '
+                "Adopt and New leadbook sheets in Excel do not read those yet. Run `leadbook adopt` "
+                "on the saved file to change what it uses",
+                live._name(name),
+            )
 
 
 def _empty(live: Any, sheet: str) -> bool:

@@ -296,3 +296,27 @@ def test_a_table_name_the_workbook_already_uses_is_left_to_excel(tmp_path):
     (table,) = sheet(new, s.TOUCHES)["tables"]
     assert table["name"] != "Touches" and table["range_address"] == "A1:H2"
     assert new["_alerts"][-1]["mode"] == "info"
+
+
+def test_a_tracker_adopted_with_its_own_sheet_names_is_left_alone(tmp_path):
+    """`leadbook adopt` stored a mapping (a CRM sheet read as Leads): Excel's Adopt adds no second
+    Leads beside it, changes nothing and says why."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "CRM"
+    ws.append(["Contact", "Company"])
+    ws.append(["Ann", "Acme"])
+    settings = wb.create_sheet(s.SETTINGS)
+    settings.append([s.SETTING, s.SETTING_VALUE])
+    settings.append(["Map: Leads sheet", "CRM"])
+    path = tmp_path / "mapped.xlsx"
+    wb.save(path)
+    for name in ("adopt", "new_sheets"):
+        actions, new = run(payload_from_xlsx(path), name)
+        assert [a["func"] for a in actions] == ["alert"]
+        alert = new["_alerts"][-1]
+        assert (
+            alert["mode"] == "critical"
+            and "Map: ..." in alert["prompt"]
+            and "leadbook adopt" in alert["prompt"]
+        )
