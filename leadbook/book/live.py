@@ -193,8 +193,22 @@ class LiveBook(Writer):
             await self._adrive(self._apply_steps(plan, extra or []))
 
     # ------------------------------------------------------------------ drivers
+    def run(self, steps: Step) -> Any:
+        """Drive a generator of reads and writes (e.g. `live_setup.setup_steps`) synchronously."""
+        return self._drive(steps)
+
+    async def arun(self, steps: Step) -> Any:
+        """Drive a generator of reads and writes through xlwings Lite's async API."""
+        return await self._adrive(steps)
+
     def _fetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.rules:
+            try:
+                rules = ws.range((request.r1, request.c1), (request.r2, request.c2)).conditional_formats
+                return [rule.formula for rule in rules]
+            except (AttributeError, NotImplementedError):  # xlwings < 0.37.5, or xlwings Server
+                return None
         if request.used:
             last = ws.used_range.last_cell
             return [[last.row, last.column]]
@@ -202,6 +216,12 @@ class LiveBook(Writer):
 
     async def _afetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.rules:
+            rng = ws.range((request.r1, request.c1), (request.r2, request.c2))
+            try:
+                return [rule.formula for rule in await rng.get_conditional_formats()]
+            except (AttributeError, NotImplementedError):
+                return None
         if request.used:
             used = await ws.get_used_range()
             last = used.last_cell if used is not None else ws.range((1, 1))
@@ -253,4 +273,7 @@ class LiveBook(Writer):
 
 def adopt_hint() -> str:
     """How a user adds missing sheets from where they are (Excel or a terminal)."""
-    return "click Leadbook > Adopt in Excel (in xlwings Lite: run the adopt script), or run `leadbook adopt` on the file"
+    return (
+        "click Leadbook > Adopt in Excel (in xlwings Lite: run the adopt script; on a blank workbook "
+        "New leadbook sheets / new_sheets does the same), or run `leadbook adopt` on the file"
+    )

@@ -28,13 +28,15 @@ HEAD_ROWS = 20  # a header may sit below a title row: look this far without a ta
 
 @dataclass(frozen=True)
 class Request:
-    """Values of one rectangle (1-based, inclusive), or the used range when `used` is set."""
+    """Values of one rectangle (1-based, inclusive), the used range when `used` is set, or the
+    formulas of the conditional formats on the rectangle when `rules` is (None: cannot tell)."""
 
     r1: int = 1
     c1: int = 1
     r2: int = 1
     c2: int = 1
     used: bool = False
+    rules: bool = False
 
 
 @dataclass(frozen=True)

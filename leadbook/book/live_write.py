@@ -128,6 +128,8 @@ class Writer:
         data = yield from self._data_steps(sheet, lr.Need(rows="header"))
         missing = [n for n in names if n not in data.positions]
         if missing:
+            if data.last_row <= data.header_line and all(h in (None, "") for h in data.headers):
+                data.headers = []  # an empty sheet: the header starts at A1
             start = max(table_end_col, max(data.positions.values(), default=0), len(data.headers)) + 1
             yield from self._write_steps(sheet, data.header_line, start, [[excel_value(n) for n in missing]])
             for i, name in enumerate(missing):

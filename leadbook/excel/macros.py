@@ -21,7 +21,9 @@ import pandas as pd
 import xlwings as xw
 
 from leadbook import services
-from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed
+from leadbook.book import live_setup
+from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed, adopt_hint
+from leadbook.book.live_read import Step
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, SetCells
 from leadbook.core.problems import LeadbookError, Problem
@@ -53,12 +55,14 @@ def tell(book: Any, message: str, mode: str = "info") -> None:
 
 @dataclass
 class Result:
-    """What an action writes and says: a plan, whole sheets of values, a message, a last step."""
+    """What an action writes and says: a plan, whole sheets of values, more writes (`steps`,
+    driven after the plan: tables, dropdowns, colour rules), a message, a last step."""
 
     plan: Plan | None = None
     extra: list[SheetValues] = field(default_factory=list)
     message: str | None = None
     after: Callable[[LiveBook], None] | None = None
+    steps: Callable[[LiveBook], Step] | None = None
 
 
 def needs(name: str, book: Any) -> dict[str, Any]:
@@ -67,10 +71,18 @@ def needs(name: str, book: Any) -> dict[str, Any]:
         selection = book.selection
         on_leads = selection is not None and selection.sheet.name.lower() == s.LEADS.lower()
         return {s.LEADS: Need(rows=selection.row if on_leads else "header"), s.TOUCHES: Need(rows="header")}
+    if name in ("new_sheets", "adopt"):
+        return dict(live_setup.NEEDS)
     return dict(services.NEEDS.get(name, {}))
 
 
-REQUIRED = {"log_touch": (s.LEADS, s.TOUCHES), "check": (), "adopt": (), "import_inbox": (s.LEADS,)}
+REQUIRED = {
+    "log_touch": (s.LEADS, s.TOUCHES),
+    "check": (),
+    "adopt": (),
+    "new_sheets": (),
+    "import_inbox": (s.LEADS,),
+}
 
 
 def _start(book: Any, name: str) -> LiveBook:
@@ -103,6 +115,8 @@ def run(book: Any | None, name: str) -> None:
         live.prepare()
         result = ACTIONS[name](live)
         live.apply(result.plan, result.extra)
+        if result.steps is not None:
+            live.run(result.steps(live))
     except LeadbookError as exc:
         _refused(book, exc)
         return
@@ -116,6 +130,8 @@ async def run_async(book: Any, name: str) -> None:
         await live.aprepare()
         result = ACTIONS[name](live)
         await live.aapply(result.plan, result.extra)
+        if result.steps is not None:
+            await live.arun(result.steps(live))
     except LeadbookError as exc:
         _refused(book, exc)
         return
@@ -149,12 +165,13 @@ def _refresh(live: LiveBook) -> Result:
     changed = len(result.plan.ops[0].frame)
     orphans = f"\n{len(result.orphans)} touch(es) name a Lead ID not on Leads." if result.orphans else ""
     message = f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}"
-    return Result(result.plan, message=message)
+    return Result(result.plan, message=message, steps=live_setup.highlight_steps)
 
 
 def _highlight(live: LiveBook) -> Result:
     result = services.refresh(live, dt.date.today(), columns=s.FOLLOW_UP_COLUMNS, write=False)
-    return Result(result.plan, message=f"Follow-up refreshed: {_follow_up_counts(result.values)}.")
+    message = f"Follow-up refreshed: {_follow_up_counts(result.values)}."
+    return Result(result.plan, message=message, steps=live_setup.highlight_steps)
 
 
 def _summary(live: LiveBook) -> Result:
@@ -169,7 +186,13 @@ def check_rows(problems: list[Problem]) -> list[list[object]]:
 
 
 def _check(live: LiveBook) -> Result:
-    problems = services.check(live, dt.date.today())
+    # in Excel a missing sheet is added with a button, not with the command the CLI names
+    problems = [
+        p._replace(message=f"sheet is missing; {adopt_hint()} to add it")
+        if p.message.startswith("sheet is missing")
+        else p
+        for p in services.check(live, dt.date.today())
+    ]
     if not problems:
         message = "No problems found."
     else:
@@ -258,6 +281,33 @@ def _calibrate(live: LiveBook) -> Result:
     return Result(plan, message="\n".join([*result.messages[:2], "See the Calibration sheet."]))
 
 
+# ---------------------------------------------------------------- Set up (issue 16)
+def setup_message(setup: live_setup.Setup, adopt: bool) -> str:
+    """What New leadbook sheets / Adopt added, and the headers read under another name."""
+    added = setup.added()
+    if not added:
+        if adopt:
+            return "Nothing to add: every leadbook sheet, column and Settings row is already here."
+        return "Every leadbook sheet is already here. To add missing columns to them, run Adopt."
+    lines = ["Added:", *(f"- {line}" for line in added)]
+    pairs = [
+        f"{sheet} {theirs!r} as {ours!r}" for sheet, m in setup.mapping.items() for theirs, ours in m.items()
+    ]
+    if pairs:
+        lines.append("Your headers read as leadbook columns: " + "; ".join(pairs) + ".")
+    return "\n".join(lines)
+
+
+def _setup(adopt: bool) -> Callable[[LiveBook], Result]:
+    def action(live: LiveBook) -> Result:
+        setup = live_setup.setup_plan(live, adopt)
+        result = Result(steps=lambda book: live_setup.setup_steps(book, setup))
+        result.after = lambda book: setattr(result, "message", setup_message(setup, adopt))  # once written
+        return result
+
+    return action
+
+
 ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "qualify": _qualify,
     "refresh": _refresh,
@@ -267,6 +317,8 @@ ACTIONS: dict[str, Callable[[LiveBook], Result]] = {
     "log_touch": _log_touch,
     "import_inbox": _import_inbox,
     "calibrate": _calibrate,
+    "new_sheets": _setup(adopt=False),
+    "adopt": _setup(adopt=True),
 }
 
 
@@ -312,3 +364,13 @@ def calibrate(book: xw.Book | None = None) -> None:
     the proposed values from the Calibration sheet into Settings.
     """
     run(book, "calibrate")
+
+
+def new_sheets(book: xw.Book | None = None) -> None:
+    """Add the leadbook sheets the workbook lacks (headers, tables, Settings defaults, dropdowns)."""
+    run(book, "new_sheets")
+
+
+def adopt(book: xw.Book | None = None) -> None:
+    """Make the open tracker a leadbook: missing sheets, owned columns and Settings rows; nothing moved."""
+    run(book, "adopt")

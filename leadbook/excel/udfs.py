@@ -3,8 +3,8 @@
 Each takes whole columns and returns one column (one call per column, spilling), computed by
 the same core functions as the ribbon. Ranges arrive as 2D lists: with their header row (then
 columns are found by name) or without it (then in the contract's order). Settings come from
-the `settings` argument, else from the calling book where Excel gives one (desktop), else the
-defaults. Errors come back as "#LEADBOOK: ..." text, never as a traceback.
+the `settings` argument, else from the workbook of the calling cell where Excel gives one
+(desktop: xlwings' `caller` range), else the defaults. Errors come back as "#LEADBOOK: ..." text, never as a traceback.
 """
 
 from __future__ import annotations
@@ -115,18 +115,32 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _caller_settings() -> Settings:
-    """Desktop Excel: the calling book's Settings sheet. Lite and Server give no book: defaults."""
-    try:
-        book = xw.Book.caller()
-    except Exception:  # no calling book here (xlwings Lite/Server, or not called from Excel)
+def with_caller(func: Callable) -> Callable:
+    """Let a function learn which workbook calls it, through its `caller` parameter.
+
+    Desktop xlwings passes the calling range (an `xw.Range`) to a parameter named `caller` and
+    leaves it out of the Excel signature; `xw.Book.caller()` would be the add-in the functions were
+    imported into. xlwings Server and Lite inject the calling cell's address instead, for a
+    parameter annotated `xw.Caller` (no workbook to read: Settings come as an argument there).
+    """
+    hint = getattr(xw, "Caller", None)
+    if hint is not None and getattr(xw.func, "__module__", "") != "xlwings.udfs":
+        func.__annotations__["caller"] = hint
+    return func
+
+
+def _caller_settings(caller: object) -> Settings:
+    """Desktop Excel: the Settings sheet of the workbook holding the calling cell. Lite and Server
+    send only an address: the built-in defaults (pass Settings as an argument there)."""
+    book = getattr(getattr(caller, "sheet", None), "book", None)
+    if book is None:
         return Settings()
     return settings_or_raise(LiveBook(book).read(s.SETTINGS))
 
 
-def _settings(cells: Cells) -> Settings:
+def _settings(cells: Cells, caller: object = None) -> Settings:
     if cells is None:
-        return _caller_settings()
+        return _caller_settings(caller)
     return settings_or_raise(_settings_frame(cells))
 
 
@@ -193,7 +207,15 @@ def _answer(compute: Callable[[], list[list[Any]]]) -> list[list[Any]] | str:
 
 
 # ------------------------------------------------------------------ score, grade, reasons
-def _scores(answers: Cells, source: Cells, lead_ids: Cells, touches: Cells, settings: Cells, today: object):
+def _scores(
+    answers: Cells,
+    source: Cells,
+    lead_ids: Cells,
+    touches: Cells,
+    settings: Cells,
+    today: object,
+    caller: object,
+):
     if not answers:
         raise LeadbookError("answers is empty; give the answer columns Need to Timing")
     base = _answers_frame(answers)
@@ -201,7 +223,7 @@ def _scores(answers: Cells, source: Cells, lead_ids: Cells, touches: Cells, sett
     leads, blank = _leads(
         base, {s.SOURCE: _column(source, "source", n), s.LEAD_ID: _column(lead_ids, "lead_ids", n)}
     )
-    scores = score_leads(leads, _touches(touches), _settings(settings), _day(today))
+    scores = score_leads(leads, _touches(touches), _settings(settings, caller), _day(today))
     return scores, blank
 
 
@@ -220,9 +242,10 @@ def _score_column(column: str, *args: Any) -> list[list[Any]] | str:
 @xw.arg("touches", ndim=2, doc=SCORE_TOUCHES_DOC)
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("today", doc=TODAY_DOC)
-def LB_SCORE(answers, source=None, lead_ids=None, touches=None, settings=None, today=None):  # noqa: N802
+@with_caller
+def LB_SCORE(answers, source=None, lead_ids=None, touches=None, settings=None, today=None, caller=None):  # noqa: N802
     """Lead score 0-100 per row from its answers, Source and touches (the Score column's rule)."""
-    return _score_column(s.SCORE, answers, source, lead_ids, touches, settings, today)
+    return _score_column(s.SCORE, answers, source, lead_ids, touches, settings, today, caller)
 
 
 @xw.func
@@ -232,9 +255,10 @@ def LB_SCORE(answers, source=None, lead_ids=None, touches=None, settings=None, t
 @xw.arg("touches", ndim=2, doc=SCORE_TOUCHES_DOC)
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("today", doc=TODAY_DOC)
-def LB_GRADE(answers, source=None, lead_ids=None, touches=None, settings=None, today=None):  # noqa: N802
+@with_caller
+def LB_GRADE(answers, source=None, lead_ids=None, touches=None, settings=None, today=None, caller=None):  # noqa: N802
     """Grade A/B/C/D per row: the lead score against the Settings thresholds."""
-    return _score_column(s.GRADE, answers, source, lead_ids, touches, settings, today)
+    return _score_column(s.GRADE, answers, source, lead_ids, touches, settings, today, caller)
 
 
 @xw.func
@@ -244,20 +268,21 @@ def LB_GRADE(answers, source=None, lead_ids=None, touches=None, settings=None, t
 @xw.arg("touches", ndim=2, doc=SCORE_TOUCHES_DOC)
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("today", doc=TODAY_DOC)
-def LB_REASONS(answers, source=None, lead_ids=None, touches=None, settings=None, today=None):  # noqa: N802
+@with_caller
+def LB_REASONS(answers, source=None, lead_ids=None, touches=None, settings=None, today=None, caller=None):  # noqa: N802
     """Why each lead scores what it does: its biggest points, like "+20 need confirmed; -10 no budget"."""
-    return _score_column(s.REASONS, answers, source, lead_ids, touches, settings, today)
+    return _score_column(s.REASONS, answers, source, lead_ids, touches, settings, today, caller)
 
 
 # ------------------------------------------------------------------ follow-up
-def _follow(lead_ids: Cells, touches: Cells, created: Cells, settings: Cells, today: object):
+def _follow(lead_ids: Cells, touches: Cells, created: Cells, settings: Cells, today: object, caller: object):
     if not lead_ids:
         raise LeadbookError("lead_ids is empty; give the Lead ID column, e.g. Leads[Lead ID]")
     if touches is None:
         raise LeadbookError("touches is missing; give the Touches table, e.g. Touches[#All]")
     base = _ids_frame(lead_ids)
     leads, blank = _leads(base, {s.CREATED: _column(created, "created", len(base))})
-    return follow_up(leads, _touches(touches), _settings(settings), _day(today)), blank
+    return follow_up(leads, _touches(touches), _settings(settings, caller), _day(today)), blank
 
 
 def _follow_column(column: str, *args: Any) -> list[list[Any]] | str:
@@ -275,9 +300,10 @@ def _follow_column(column: str, *args: Any) -> list[list[Any]] | str:
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("today", doc=TODAY_DOC)
 @xw.ret(date_format=DATE_FORMAT)
-def LB_NEXT_TOUCH(lead_ids, touches, created=None, settings=None, today=None):  # noqa: N802
+@with_caller
+def LB_NEXT_TOUCH(lead_ids, touches, created=None, settings=None, today=None, caller=None):  # noqa: N802
     """Date each lead's next touch is due, by the cadence in Settings (blank when nothing is due)."""
-    return _follow_column(s.NEXT_TOUCH, lead_ids, touches, created, settings, today)
+    return _follow_column(s.NEXT_TOUCH, lead_ids, touches, created, settings, today, caller)
 
 
 @xw.func
@@ -286,9 +312,10 @@ def LB_NEXT_TOUCH(lead_ids, touches, created=None, settings=None, today=None):  
 @xw.arg("created", ndim=2, doc=CREATED_DOC)
 @xw.arg("settings", ndim=2, doc=SETTINGS_DOC)
 @xw.arg("today", doc=TODAY_DOC)
-def LB_FOLLOWUP(lead_ids, touches, created=None, settings=None, today=None):  # noqa: N802
+@with_caller
+def LB_FOLLOWUP(lead_ids, touches, created=None, settings=None, today=None, caller=None):  # noqa: N802
     """Follow-up state per lead: Overdue N days, Due today, Planned, Nurture, Done or Do not contact."""
-    return _follow_column(s.FOLLOW_UP, lead_ids, touches, created, settings, today)
+    return _follow_column(s.FOLLOW_UP, lead_ids, touches, created, settings, today, caller)
 
 
 @xw.func

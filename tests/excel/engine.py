@@ -313,6 +313,23 @@ def _print_area(ws) -> str | None:
     return area.split(",")[0].split("!")[-1]
 
 
+def _conditional_formats(ws) -> list[dict]:
+    """The sheet's formula rules as Office.js reports them (one entry per range of a rule)."""
+    out = []
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            if rule.type != "expression" or not rule.formula:
+                continue
+            for ref in str(cf.sqref).split():
+                entry = {
+                    "type": "Custom",
+                    "formula": "=" + rule.formula[0],
+                    "stop_if_true": bool(rule.stopIfTrue),
+                }
+                out.append({**entry, "address": _address(*_parse_address(ref))})
+    return out
+
+
 def payload_from_xlsx(
     path: str | Path,
     *,
@@ -377,6 +394,8 @@ def payload_from_xlsx(
                 "shapes": [],  # openpyxl doesn't read shapes or charts
                 "charts": [],
                 "pivot_tables": [],
+                # test-only: what getRangeData serves (xlwings sends none of it up front)
+                "_conditional_formats": _conditional_formats(ws),
             }
         )
     return {
@@ -527,11 +546,8 @@ _NO_VALUE_EFFECT = {
     "showTableStyleLastColumn",
     "showTableStyleRowStripes",
     "showTableStyleColumnStripes",
-    "addConditionalFormat",
     "setConditionalFormat",
     "deleteConditionalFormat",
-    "clearConditionalFormats",
-    "setDataValidationList",
     "setDataValidationRule",
     "deleteDataValidation",
     "addNote",
@@ -701,12 +717,39 @@ def _apply_one(book: dict, action: dict) -> None:  # noqa: C901 - a plain dispat
             for n in book.get("names", [])
             if not (n["name"] == args[2] and n["book_scope"] == args[4] and n["scope_sheet_index"] == args[5])
         ]
+    elif func in ("addConditionalFormat", "clearConditionalFormats", "setDataValidationList"):
+        _apply_format(sheet, func, _action_bounds(action), args)
     elif func in _NO_VALUE_EFFECT:
         book["_skipped"].append(func)
     elif func.endswith("Table") or func.startswith(("addTable", "deleteTable")):
         _apply_table(book, sheet, func, args)
     else:
         raise UnsupportedAction(f"action {func!r} isn't simulated: {action}")
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _apply_format(sheet: dict, func: str, bounds: tuple[int, int, int, int], args: list) -> None:
+    """Conditional formats and list validations, kept per sheet (test-only keys
+    ``_conditional_formats`` and ``_validations``, newest rule first, each with its ``address``)
+    so that a later read (officejs.OfficeJs.getRangeData) sees them as Excel would."""
+    address = _address(*bounds)
+    if func == "addConditionalFormat":
+        sheet.setdefault("_conditional_formats", []).insert(0, {**args[0], "address": address})
+    elif func == "clearConditionalFormats":
+        rules = sheet.get("_conditional_formats", [])
+        sheet["_conditional_formats"] = [
+            r for r in rules if not _overlaps(_parse_address(r["address"]), bounds)
+        ]
+    else:
+        source, in_cell_dropdown = args
+        kept = [v for v in sheet.get("_validations", []) if v["address"] != address]
+        sheet["_validations"] = [
+            *kept,
+            {"address": address, "source": source, "in_cell_dropdown": in_cell_dropdown},
+        ]
 
 
 def _empty_sheet(name: str) -> dict:

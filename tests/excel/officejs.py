@@ -134,6 +134,22 @@ class OfficeJs:
         self._record("getUsedRangeAddress", [sheet, values_only], address, 0)
         return address
 
+    async def getRangeData(self, sheet: str, address: str, keys: list) -> Js:
+        """On-demand range properties; only `conditional_formats` (the rules on the range)."""
+        bounds = engine._parse_address(address)
+        out: dict[str, Any] = {}
+        for key in keys:
+            if key != "conditional_formats":
+                raise NotImplementedError(f"getRangeData({key!r}) is not simulated")
+            rules = self._sheet(sheet).get("_conditional_formats", [])
+            out[key] = [
+                {k: v for k, v in r.items() if k != "address"}
+                for r in rules
+                if engine._overlaps(engine._parse_address(r["address"]), bounds)
+            ]
+        self._record("getRangeData", [sheet, address, keys], out, 0)
+        return Js(_copy.deepcopy(out))
+
     async def getSelection(self) -> Js:
         book = self.payload["book"]
         out = {"sheetIndex": book["active_sheet_index"], "address": book["selection"]}

@@ -177,3 +177,23 @@ def test_live_path_imports_no_file_readers():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_table_bounds_after_a_resize_within_one_run_never_shrink_back(small):
+    """The remote engine keeps a table's old bounds after a resize within a run: two writes that
+    each grow Log (an append, then a new column on those rows) must not shrink it back."""
+    payload = payload_from_xlsx(small)
+    log = pd.DataFrame({s.WHEN: [pd.Timestamp("2025-01-02 09:30")] * 3, s.LEAD_ID: ["L1", "L2", "L3"]})
+    extra = pd.DataFrame({"Checked": ["yes"] * 3}, index=[2, 3, 4])
+    stale = {}
+
+    def change(live):
+        live.apply(Plan([AppendRows(s.LOG, log)]))
+        stale["range"] = live.sheet(s.LOG).tables[0].range.address  # what the engine still reports
+        live.apply(Plan([SetCells(s.LOG, extra)]))
+
+    actions, new = _run(payload, change)
+    assert stale["range"] == "$A$1:$F$2"  # the engine's view: not updated by the resize
+    resizes = [a["args"][1] for a in actions if a["func"] == "resizeTable"]
+    assert resizes == ["$A$1:$F$4", "$A$1:$G$4"]  # grows twice, never back to A1:F2
+    assert new["sheets"][1]["tables"][0]["range_address"] == "A1:G4"

@@ -107,6 +107,21 @@ def test_summary_rebuilds_the_sheet(payloads):
     assert [a["func"] for a in actions].count("addChart") == 3
 
 
+def test_summary_on_a_client_without_charts_writes_the_tables_and_says_so(payloads):
+    """The open-source xlwings Server client sends no "charts" and has no chart actions
+    (`KeyError: 'charts'` in xlwings): the tables are written and the message has a note."""
+    payload = {
+        **payloads[50],
+        "sheets": [{k: v for k, v in x.items() if k != "charts"} for x in payloads[50]["sheets"]],
+    }
+    actions, new = run(payload, "summary")
+    summary = next(x for x in new["sheets"] if x["name"] == s.SUMMARY)
+    assert summary["values"][2][0].startswith("Funnel")
+    assert "addChart" not in [a["func"] for a in actions]
+    prompt = new["_alerts"][-1]["prompt"]
+    assert new["_alerts"][-1]["mode"] == "info" and "Note: charts were skipped" in prompt
+
+
 def test_log_touch_appends_a_row_for_the_selected_lead_and_selects_kind(payloads):
     actions, new = run(payloads[50], "log_touch")  # C5 is selected: the lead on row 5
     lead = sheet_frame(payloads[50], s.LEADS).loc[5]
@@ -191,6 +206,8 @@ def test_lite_registers_the_scripts_and_functions(lite_main):
     assert scripts == set(MACROS) | {
         "import_inbox",
         "calibrate",
-    }  # tested in test_import_inbox.py, test_calibrate_macro.py
+        "new_sheets",
+        "adopt",
+    }  # tested in test_import_inbox.py, test_calibrate_macro.py, test_setup.py
     functions = {f["name"] for f in xs.custom_functions_meta(lite_main)["functions"]}
     assert functions == {"LB_SCORE", "LB_GRADE", "LB_REASONS", "LB_NEXT_TOUCH", "LB_FOLLOWUP", "LB_TOUCHES"}

@@ -178,15 +178,34 @@ def test_errors_are_readable_text_never_a_traceback():
     ]
 
 
-def test_desktop_reads_settings_from_the_calling_book(book):
-    """Desktop Excel gives UDFs their book (xw.Book.caller()); Lite and Server do not."""
+def test_desktop_reads_settings_from_the_workbook_of_the_calling_cell(book, tmp_path):
+    """Desktop xlwings passes the calling range to `caller`: its workbook's Settings count, not
+    those of `xw.Book.caller()` (the add-in the functions were imported into)."""
     payload = payload_from_xlsx(book)
     settings = next(x for x in payload["sheets"] if x["name"] == s.SETTINGS)
     settings["values"][1][1] = 40  # Need: Yes
     row = [["Yes"] + [None] * 6]
-    assert call_udf(udfs, "LB_SCORE", row, None, None, None, None, None) == [[20]]  # defaults
-    open_book(payload).set_mock_caller()
+    assert call_udf(udfs, "LB_SCORE", row, None, None, None, None, None) == [[20]]  # Lite: defaults
+    calling = open_book(payload).sheets[s.LEADS]["Z2"]  # the cell holding =LB_SCORE(...)
+    addin = open_book(payload_from_xlsx(book))  # another book: what Book.caller() would give
+    addin.set_mock_caller()
     try:
-        assert call_udf(udfs, "LB_SCORE", row, None, None, None, None, None) == [[40]]
+        assert udfs.LB_SCORE(row, caller=calling) == [[40]]
+        assert udfs.LB_GRADE(row, caller=calling) == [["C"]]  # 40 >= Grade C from 30 (defaults: 20, D)
+        next_touch = udfs.LB_NEXT_TOUCH([["L1"]], [list(s.TOUCH_COLUMNS)], caller=calling)
+        assert isinstance(next_touch[0][0], dt.datetime)  # a date, never a serial number
     finally:
         del xw.Book._mock_caller
+
+
+@pytest.mark.parametrize("name", ["LB_SCORE", "LB_GRADE", "LB_REASONS", "LB_NEXT_TOUCH", "LB_FOLLOWUP"])
+def test_caller_is_never_an_excel_argument(name):
+    """`caller` is the desktop's reserved name and, on Server/Lite, an injected xw.Caller: Excel
+    never shows it as an argument."""
+    import inspect
+
+    function = getattr(udfs, name)
+    assert list(inspect.signature(function).parameters)[-1] == "caller"
+    assert function.__annotations__["caller"] is xw.Caller  # this engine injects it
+    meta = next(f for f in udf_meta(udfs)["functions"] if f["name"] == name)
+    assert "caller" not in [p["name"] for p in meta["parameters"]]

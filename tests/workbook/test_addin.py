@@ -21,7 +21,10 @@ CUSTOM_UI = ADDIN / "customUI.xml"
 LEADBOOK_BAS = ADDIN / "Leadbook.bas"
 UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 EXTENSIBILITY = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-MACROS = ["qualify", "refresh", "summary", "highlight", "log_touch", "check", "import_inbox", "calibrate"]
+MACROS = [
+    "qualify", "refresh", "summary", "highlight", "log_touch", "check", "import_inbox", "calibrate",
+    "new_sheets", "adopt",
+]  # fmt: skip
 RUNPYTHON = re.compile(r'^\s*RunPython\s+"([^"]*)"', re.MULTILINE)
 MACRO_CALL = re.compile(r"import leadbook\.excel\.macros as m; m\.(\w+)\(\)")
 # oletools 0.60 still uses pyparsing's old camelCase names.
@@ -60,8 +63,10 @@ def test_ribbon_has_leadbook_tab_with_its_buttons():
         "Refresh summary",
         "Check",
         "Calibrate",
+        "New leadbook sheets",
+        "Adopt",
     ]
-    assert len({b.get("id") for b in buttons()}) == 8
+    assert len({b.get("id") for b in buttons()}) == 10
 
 
 @pytest.mark.parametrize("attr", ["id", "label", "imageMso", "screentip", "supertip", "onAction"])

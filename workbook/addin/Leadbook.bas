@@ -39,3 +39,11 @@ End Sub
 Sub LeadbookCalibrate(control As Object)
     RunPython "import leadbook.excel.macros as m; m.calibrate()"
 End Sub
+
+Sub LeadbookNewSheets(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.new_sheets()"
+End Sub
+
+Sub LeadbookAdopt(control As Object)
+    RunPython "import leadbook.excel.macros as m; m.adopt()"
+End Sub

@@ -67,3 +67,15 @@ async def import_inbox(book: xw.BookAsync):
 async def calibrate(book: xw.BookAsync):
     """Learn the points from won/lost leads and show them on the Calibration sheet."""
     await macros.run_async(book, "calibrate")
+
+
+@script
+async def new_sheets(book: xw.BookAsync):
+    """Add the leadbook sheets this workbook lacks: headers, tables, Settings defaults, dropdowns."""
+    await macros.run_async(book, "new_sheets")
+
+
+@script
+async def adopt(book: xw.BookAsync):
+    """Make this tracker a leadbook: missing sheets, columns and Settings rows; nothing moved."""
+    await macros.run_async(book, "adopt")
