@@ -43,10 +43,26 @@ def book_mapping(book: Book) -> Mapping | None:
 
 def mapped(book: Book) -> Book:
     """The book through its stored mapping, or the book itself when it has none (or cannot use one)."""
-    if isinstance(book, MappedBook) or not hasattr(book, "rows"):
+    if isinstance(book, MappedBook):
+        return book
+    if not hasattr(book, "rows"):  # the live (Excel) backend: it reads contract names only
+        refuse_mapped(book)
         return book
     mapping = book_mapping(book)
     return book if mapping is None else MappedBook(book, mapping)
+
+
+def refuse_mapped(book: Book) -> None:
+    """Refuse, saying what to do, a book whose stored mapping this backend cannot follow."""
+    names = book.sheet_names()
+    ours = settings_name(names) != s.SETTINGS
+    if ours or (s.SETTINGS.lower() in {n.lower() for n in names} and book_mapping(book) is not None):
+        raise LeadbookError(
+            'this workbook was adopted with its own sheet and column names (the "Map: ..." rows of '
+            f"{settings_name(names)!r}); the Excel buttons and Lite scripts do not follow those yet: run "
+            "`leadbook refresh`, `leadbook qualify` or `leadbook summary` on the file from a terminal",
+            settings_name(names),
+        )
 
 
 def header_rows(samples: dict[str, list[list[object]]], mapping: Mapping | None) -> dict[str, int]:

@@ -86,10 +86,19 @@ REQUIRED = {
 
 
 def _start(book: Any, name: str) -> LiveBook:
-    live = LiveBook(book, needs(name, book), action=name.replace("_", "-"))
-    for sheet in REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS)):
-        live.sheet(sheet)  # a missing sheet stops here, saying how to add it from Excel
-    return live
+    return LiveBook(book, needs(name, book), action=name.replace("_", "-"))
+
+
+def _required(live: LiveBook, name: str) -> None:
+    """After the reads: a book adopted with its own names is refused (this path reads leadbook's
+    names only), then a missing sheet stops here, saying how to add it from Excel."""
+    from leadbook.book.mapped import refuse_mapped
+
+    required = REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS))
+    if any(live._name(sheet) is None for sheet in required) and s.SETTINGS in live.needs:
+        refuse_mapped(live)
+    for sheet in required:
+        live.sheet(sheet)
 
 
 def _finish(book: Any, live: LiveBook, result: Result) -> None:
@@ -113,6 +122,7 @@ def run(book: Any | None, name: str) -> None:
     try:
         live = _start(book, name)
         live.prepare()
+        _required(live, name)
         result = ACTIONS[name](live)
         live.apply(result.plan, result.extra)
         if result.steps is not None:
@@ -128,6 +138,7 @@ async def run_async(book: Any, name: str) -> None:
     try:
         live = _start(book, name)
         await live.aprepare()
+        _required(live, name)
         result = ACTIONS[name](live)
         await live.aapply(result.plan, result.extra)
         if result.steps is not None:
