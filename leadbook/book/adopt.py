@@ -29,11 +29,11 @@ from leadbook.book.mapped import book_mapping
 from leadbook.book.safety import refuse_if_open, safe_write
 from leadbook.book.xlsx import graft
 from leadbook.book.xlsx.cells import column_letter
-from leadbook.book.xlsx.interim import ZipParts
 from leadbook.book.xlsx.sheetxml import TailEdit
 from leadbook.book.xlsx.styles import Styles
 from leadbook.book.xlsx.tail import add_data_validations, dropdown
 from leadbook.book.xlsx.writer import Layout, SheetWrite, column_width, edit_sheets, highlight_edit
+from leadbook.book.xlsx.zipparts import ZipParts
 from leadbook.core import schema as s
 from leadbook.core.discover import SCAN_ROWS, discover
 from leadbook.core.mapping import ROLES, Mapping, SheetMap, mapped_frame, mapping_rows, resolve_columns

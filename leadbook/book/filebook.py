@@ -101,9 +101,9 @@ class FileBook:
     def head(self, name: str, upto: int) -> list[list[object]]:
         """The named sheet's first `upto` rows from A1, read from its XML only as far as that
         (numbers and dates as their stored text): a look at a long sheet without parsing it."""
-        from leadbook.book.xlsx.interim import ZipParts
         from leadbook.book.xlsx.workbook import BookMap
         from leadbook.book.xlsx.writer import header_cells
+        from leadbook.book.xlsx.zipparts import ZipParts
 
         parts = ZipParts(self.path)
         try:
@@ -165,8 +165,8 @@ def write_plan(
     """Write `target` as `source` with the plan applied in one package: cells and appended rows
     streamed into their sheets, owned sheets (Summary, Calibration) rebuilt whole; every part
     the plan does not touch copied as its compressed bytes. Returns the parts written or removed."""
-    from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
+    from leadbook.book.xlsx.zipparts import ZipParts
 
     parts = ZipParts(source)
     try:

@@ -86,7 +86,7 @@ def edit(source: Path, target: Path, change: Callable[[Parts], None]) -> set[str
 
     Every other member is copied as its compressed bytes (never inflated and deflated again).
     """
-    from leadbook.book.xlsx.interim import ZipParts
+    from leadbook.book.xlsx.zipparts import ZipParts
 
     parts = ZipParts(Path(source))
     try:

@@ -222,9 +222,9 @@ def test_the_highlight_rules_are_put_back_once(book):
 
 def test_adopt_style_edits_add_columns_and_dropdowns_in_one_pass(book, tmp_path):
     from leadbook.book.xlsx.cells import column_letter
-    from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.tail import dropdown
     from leadbook.book.xlsx.writer import SheetWrite, edit_sheets, validations
+    from leadbook.book.xlsx.zipparts import ZipParts
 
     def mood_dropdown(lay):
         letter = column_letter(lay.positions["Mood"])

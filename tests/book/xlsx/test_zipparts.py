@@ -1,7 +1,7 @@
 import io
 import zipfile
 
-from leadbook.book.xlsx.interim import ZipParts
+from leadbook.book.xlsx.zipparts import ZipParts
 
 
 class Unseekable(io.RawIOBase):

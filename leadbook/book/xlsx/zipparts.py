@@ -1,5 +1,5 @@
-"""A stand-in package until the Package of the zip layer lands: members read through zipfile,
-unchanged ones copied as their compressed bytes (no inflate/deflate), changed ones deflated once.
+"""The zip layer of the package writer: members read through zipfile, unchanged ones copied as
+their compressed bytes (no inflate/deflate), changed ones deflated once.
 
 Only public `ZipInfo` fields are read; the local records are copied verbatim and the central
 directory and end records are written here (ZIP64 when the sizes or counts need it).
