@@ -8,6 +8,7 @@ import pandas as pd
 
 from leadbook.core import schema as s
 from leadbook.core.clean import clean
+from leadbook.core.engagement import lead_ids, positions
 from leadbook.core.problems import Problem
 from leadbook.core.qualify import first_rows
 from leadbook.core.settings import parse_settings
@@ -45,8 +46,8 @@ def missing_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
 
 def orphan_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> list[Problem]:
     """Touches whose Lead ID is not on Leads: reported, never dropped."""
-    known = set(leads[s.LEAD_ID].dropna())
-    orphan = touches[s.LEAD_ID].notna() & ~touches[s.LEAD_ID].isin(known)
+    unknown = positions(lead_ids(leads), touches[s.LEAD_ID]) < 0
+    orphan = touches[s.LEAD_ID].notna() & unknown
     return [
         Problem(s.TOUCHES, int(r), s.LEAD_ID, f"Lead ID {v!r} is not on the Leads sheet")
         for r, v in touches.loc[orphan, s.LEAD_ID].items()
