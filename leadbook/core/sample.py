@@ -44,6 +44,7 @@ ANSWERS = {
     "not interested": {s.NEED: ((s.NO, s.UNKNOWN), (1, 2)), s.LIKELIHOOD: (("Low",), (1,))},
 }  # fmt: skip
 RICH_FORM_SOURCES = ("Website", "Webinar / seminar", "Trade show")
+WAITING_DAYS = 7  # fits qualified this recently are still on Leads, for `qualify` to move
 
 
 def _ascii(text: str) -> str:
@@ -128,9 +129,14 @@ def sample_touches(
 def sample_prospects(
     leads: pd.DataFrame, fate: pd.DataFrame, today: dt.date, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """The fits qualified 3+ days ago, at the stage their age gives; referrals win most often."""
+    """The fits qualified a week ago or more, at the stage their age gives; referrals win most often.
+
+    The newest fits (and always the newest one) are left on Leads for `leadbook qualify` to move.
+    """
     end = pd.Timestamp(today)
-    moved = fate["qualified"].notna() & (fate["qualified"] <= end - pd.Timedelta(days=3))
+    on = fate["qualified"].where(fate["fate"].eq("fit"))
+    newest = on.eq(on.max()) & on.notna()
+    moved = on.notna() & (on <= end - pd.Timedelta(days=WAITING_DAYS)) & ~newest
     chosen, qualified = leads.loc[moved.to_numpy()], fate.loc[moved, "qualified"].reset_index(drop=True)
     n = len(chosen)
     wins = _chances(chosen[s.SOURCE].to_numpy())[:, 2]
