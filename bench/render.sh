@@ -23,6 +23,10 @@ for name in ("Summary", "Leads"):  # one workbook per sheet: LibreOffice prints 
     wb = openpyxl.load_workbook(out / "leadbook-demo.xlsx")
     for other in [ws for ws in wb.worksheets if ws.title != name]:
         wb.remove(other)
+    if name == "Leads":  # the render only: every column on the page, to see where each one lands
+        ws = wb[name]
+        ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = "landscape", 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(out / f"{name.lower()}.xlsx")
 PY
 for name in summary leads; do

@@ -507,6 +507,7 @@ def demo(
         Path("."), help="Where to write the sample workbook.", file_okay=False, metavar="DIR"
     ),
     leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads.", metavar="N"),
+    today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Build a sample workbook and run every command on it: new, check, refresh, qualify, summary."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -514,6 +515,7 @@ def demo(
     if path.exists():
         refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
+    as_of = ["--today", f"{_today(today):%Y-%m-%d}"]
     for args in (
         ["new", str(path), "--sample", str(leads)],
         ["check", str(path)],
@@ -523,7 +525,7 @@ def demo(
     ):
         console.rule(f"leadbook {' '.join(args[:1] + args[2:])}")
         try:
-            app(args, standalone_mode=False)
+            app([*args, *as_of], standalone_mode=False)
         except typer.Exit as exc:
             if exc.exit_code not in (0, 1):
                 raise

@@ -8,6 +8,7 @@ right of it, as tall as the section; a short note under each table says what it 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -111,7 +112,10 @@ def layout(parts: list[Section], first_row: int = FIRST_ROW) -> tuple[list[Block
     blocks, charts, row = [], [], first_row
     for part in parts:
         table_rows = 2 + len(part.frame) + 2  # title, header, body, note (two lines)
-        height = table_rows if part.chart is None else max(table_rows, MIN_CHART_ROWS)
+        wanted = (
+            MIN_CHART_ROWS if part.chart is None or part.chart[0] == "line" else 6 + 1.2 * len(part.frame)
+        )
+        height = table_rows if part.chart is None else max(table_rows, MIN_CHART_ROWS, math.ceil(wanted))
         if part.chart is not None:
             kind, title, values = part.chart
             letter = _column_letter(max(len(part.frame.columns), NOTE_COLUMNS) + 1 + CHART_GAP_COLUMNS)

@@ -33,7 +33,7 @@ ANSWERS = {
         s.LIKELIHOOD: (("High", "Medium"), (1, 1)), s.TIMING: (("0-3 months", "3-6 months"), (1, 1)),
     },
     "unfit": {
-        s.NEED: ((s.NO, s.YES), (3, 1)), s.BUDGET: ((s.NO, s.UNKNOWN), (1, 1)),
+        s.NEED: ((s.NO,), (1,)), s.BUDGET: ((s.NO, s.UNKNOWN), (1, 1)),  # a gate fails: Disqualified
         s.ELIGIBLE: ((s.NO, s.YES), (1, 3)), s.LIKELIHOOD: (("Low",), (1,)),
     },
     "later": {

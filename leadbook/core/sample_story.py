@@ -17,13 +17,14 @@ from leadbook.core import schema as s
 
 CADENCE = np.array((1, 3, 7, 10, 14, 21, 28))  # the Settings default, business days
 MAX_ATTEMPTS, NURTURE_DAYS, STEPS = 10, 30, 18
+GIVING_UP_SINCE_DAYS = 75
 # Per owner: business days to the first touch (choices), chance of giving up after 2 attempts,
 # chance of letting the latest due touch slip (overdue today).
 HABITS = {
-    "Alice": ((0, 0, 1), 0.01, 0.04),  # fast and persistent
-    "Bruno": ((0, 1, 1), 0.22, 0.05),  # fast, but often stops after two tries
-    "Chen": ((2, 3, 4, 6), 0.03, 0.08),  # persistent, slow to start
-    "Dana": ((0, 1, 2), 0.03, 0.03),
+    "Alice": ((0, 0, 1), 0.01, 0.05),  # fast and persistent
+    "Bruno": ((0, 1, 1), 0.35, 0.06),  # fast, but often stops after two tries
+    "Chen": ((2, 3, 4, 6), 0.05, 0.10),  # persistent, slow to start
+    "Dana": ((0, 1, 2), 0.04, 0.05),
 }
 # Per attempt: chance that the lead answers; given that, chance it is a fit that qualifies,
 # and chance a prospect from it is won (the seeds: referrals are the most effective source).
@@ -87,7 +88,9 @@ def simulate(
     owner, source = leads[s.OWNER].to_numpy(), leads[s.SOURCE].to_numpy()
     habits = [HABITS[o] for o in owner]
     delay = np.array([rng.choice(h[0]) for h in habits])
-    gives_up = rng.random(n) < np.array([h[1] for h in habits])
+    # Giving up early is a recent habit (the last ~10 weeks), so the oldest leads are not all overdue.
+    recent = created >= end - np.timedelta64(GIVING_UP_SINCE_DAYS, "D")
+    gives_up = recent & (rng.random(n) < np.array([h[1] for h in habits]))
     slips = rng.random(n) < np.array([h[2] for h in habits])
     chance = _chances(source)
     no_calls = leads[s.DO_NOT_CALL].eq(s.YES).to_numpy()
