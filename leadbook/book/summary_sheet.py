@@ -183,7 +183,7 @@ def _chart(ws: Worksheet, block: Block, spec: Chart) -> BarChart | LineChart:
     percent = all(name in block.percent_columns for name in spec.values)
     chart.title = spec.title
     chart.x_axis.title = None if spec.kind == "line" else str(columns[0])  # weeks need no title
-    chart.y_axis.title = spec.values[0] if len(spec.values) == 1 else ("Rate" if percent else "Value")
+    chart.y_axis.title = spec.values[0] if len(spec.values) == 1 else ("Rate" if percent else "Leads")
     chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides axes unless told
     chart.y_axis.number_format = "0%" if percent else "#,##0"
     chart.y_axis.scaling.min = 0
