@@ -9,35 +9,51 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import re
 import sys
 import time
+from collections import Counter
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.progress import Progress
 from rich.table import Table
+from typer.core import TyperArgument
 
-from leadbook import services
+from leadbook import __version__, services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
 from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
+from leadbook.core.plan import Block
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.sample import sample_book
 
 if TYPE_CHECKING:
     from leadbook.core.importing import ImportOptions
 
+
+def _usage_name(self: TyperArgument) -> str:
+    """BOOK, [DIR], FILE...: click's own spelling (typer 0.29 writes a required one as {BOOK})."""
+    name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+    return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+
+# Help text only; parsing is untouched. An argument's name says what it is: no "<file>" after it.
+TyperArgument._usage_display_name = _usage_name
+TyperArgument.display_type_rich = lambda self, ctx: None
+
 app = typer.Typer(
     help="Lead qualifying and follow-up in your own Excel workbook.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: "BOOK", no "<bool>" beside every flag
 )
 console = Console(highlight=False, soft_wrap=True)
 BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")
@@ -48,6 +64,21 @@ TodayOpt = typer.Option(
     formats=["%Y-%m-%d"],
     metavar="YYYY-MM-DD",
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"leadbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the leadbook version and exit."
+    ),
+) -> None:
+    """Lead qualifying and follow-up in your own Excel workbook."""
 
 
 def _today(value: dt.datetime | None) -> dt.date:
@@ -83,6 +114,24 @@ def problems_table(problems: list[Problem], title: str) -> Table:
     return table
 
 
+def problem_kind(message: str) -> str:
+    """A problem's message without the values that differ row to row: its kind."""
+    text = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "...", message)
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b(?= is in the future)", "a date", text)
+    return re.sub(r"\brows? \d+(?:, \d+)*", "row N", text)
+
+
+def kinds_table(problems: list[Problem]) -> Table:
+    """Totals per kind of problem (sheet, column, what is wrong), the most frequent first."""
+    counts = Counter((p.sheet or "", p.column or "", problem_kind(p.message)) for p in problems)
+    table = Table(title="Totals per kind", title_justify="left")
+    for header, justify in (("Count", "right"), ("Sheet", "left"), ("Column", "left"), ("Kind", "left")):
+        table.add_column(header, justify=justify, overflow="fold", no_wrap=header == "Count")
+    for (sheet, column, kind), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(f"{n:,}", sheet, column, kind)
+    return table
+
+
 def _names(frame: pd.DataFrame, limit: int = 8) -> str:
     ids = frame[s.LEAD_ID].astype(str) + " " + frame[s.NAME].fillna("").astype(str)
     shown = ", ".join(ids.head(limit).str.strip())
@@ -93,8 +142,12 @@ def _names(frame: pd.DataFrame, limit: int = 8) -> str:
 @reports_errors
 def new(
     book: Path = BookArg,
-    sample: int = typer.Option(0, "--sample", min=0, help="Fill N realistic sample leads with touches."),
-    seed: int = typer.Option(7, "--seed", help="Random seed for --sample (same seed, same data)."),
+    sample: int = typer.Option(
+        0, "--sample", min=0, help="Fill N realistic sample leads with touches.", metavar="N"
+    ),
+    seed: int = typer.Option(
+        7, "--seed", help="Random seed for --sample (same seed, same data).", metavar="S"
+    ),
     today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Create a leadbook workbook: Tables, dropdowns, date formats, Settings with defaults."""
@@ -148,6 +201,8 @@ def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
         console.print(f"[green]No problems[/] in {book}")
         return
     console.print(problems_table(problems, f"{len(problems)} problem(s) in {book}"))
+    if len(problems) > 1:
+        console.print(kinds_table(problems))
     raise typer.Exit(1)
 
 
@@ -157,7 +212,9 @@ def qualify(
     book: Path = BookArg,
     today: dt.datetime | None = TodayOpt,
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
-    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Who to record in Log (default: your OS user).", metavar="NAME"
+    ),
 ) -> None:
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
@@ -168,6 +225,9 @@ def qualify(
         dt.datetime.now().replace(microsecond=0),
         dry_run,
     )
+    if not outcome.plan:  # a second run: no counts beside "nothing", they read as if something moved
+        console.print("Nothing to change: the workbook is already up to date.")
+        return
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
         table.add_column(header, overflow="fold")
@@ -175,9 +235,7 @@ def qualify(
     table.add_row("Blocked: no two-way contact yet", str(len(outcome.blocked)), _names(outcome.blocked))
     table.add_row("Disqualified", str(len(outcome.disqualified)), _names(outcome.disqualified))
     console.print(table)
-    if not outcome.plan:
-        console.print("Nothing to change: the workbook is already up to date.")
-    elif not dry_run:
+    if not dry_run:
         console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
 
@@ -225,23 +283,57 @@ def summary(
         True, "--write/--no-write", help="Rebuild the Summary sheet (default) or only print."
     ),
 ) -> None:
-    """Funnel, conversion by source, follow-up by owner, aging, persistence; rebuilds the Summary sheet."""
+    """Headline, funnel, sources, owners, follow-up, speed to lead, touches to connect, trend; rebuilds Summary."""
     op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write=write)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
-        table = Table(title=block.title, title_justify="left")
-        for column in block.frame.columns:
-            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
-        for values in block.frame.itertuples(index=False):
-            table.add_row(
-                *(
-                    _cell(v, c in block.percent_columns)
-                    for v, c in zip(values, block.frame.columns, strict=True)
-                )
-            )
-        console.print(table)
+        console.print(block_table(block, console.width))
     if write:
         console.print(f"Rebuilt the Summary sheet of {book}.")
+
+
+def _wrap_header(name: str, width: int) -> str:
+    """A header broken between words so no line is wider than `width` (or its longest word)."""
+    lines: list[str] = []
+    for word in name.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def block_table(block: Block, width: int, digits: int = 1) -> Table | Group:
+    """A figure as a rich table that fits `width` columns: numbers are never cut.
+
+    Number columns keep their full width (headers wrap between words); the first, text column
+    folds. Columns that still do not fit are left off from the right, and a line says which.
+    """
+    frame = block.frame
+    cells = [[_cell(v, c in block.percent_columns, digits) for v, c in zip(r, frame.columns, strict=True)]
+             for r in frame.itertuples(index=False)]  # fmt: skip
+    names = [str(c) for c in frame.columns]
+    if len(frame) == 1 and len(names) > 4:  # one row of many figures (the headline) reads as a list
+        cells, names = [[n, v] for n, v in zip(names, cells[0], strict=True)], ["Figure", "Value"]
+    need = [
+        max([len(r[j]) for r in cells] + [max(map(len, names[j].split() or [""]))]) for j in range(len(names))
+    ]
+    label = min(need[0], max(12, max(map(len, names[0].split() or [""]))))
+    keep = len(names)
+    while keep > 2 and label + sum(need[1:keep]) + 3 * keep + 1 > width:
+        keep -= 1
+    table = Table(title=block.title, title_justify="left")
+    for j in range(keep):
+        first = j == 0
+        table.add_column(
+            _wrap_header(names[j], need[j] if not first else label), justify="left" if first else "right",
+            no_wrap=not first, min_width=None if first else need[j], overflow="fold",
+        )  # fmt: skip
+    for row in cells:
+        table.add_row(*row[:keep])
+    if keep == len(names):
+        return table
+    return Group(table, f"(left off at {width} columns: {', '.join(names[keep:])})")
 
 
 def _cell(value: object, percent: bool, digits: int = 1) -> str:
@@ -301,10 +393,13 @@ def import_(
         ..., help="Export files: .csv (any encoding, , ; or tab) or .xlsx.", metavar="FILE..."
     ),
     source: str | None = typer.Option(
-        None, "--source", help="Source of new leads whose file gives none (a Source list value)."
+        None,
+        "--source",
+        help="Source of new leads whose file gives none (a Source list value).",
+        metavar="NAME",
     ),
     owner: str | None = typer.Option(
-        None, "--owner", help="Owner of new leads (or touches) whose file gives none."
+        None, "--owner", help="Owner of new leads (or touches) whose file gives none.", metavar="NAME"
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show what would be new, merged, duplicate or skipped; write nothing."
@@ -381,6 +476,7 @@ def calibrate(
         "won",
         "--target",
         help="What to predict: won (Won vs Lost/Disqualified) or qualified (Prospect vs Disqualified).",
+        metavar="won|qualified",
     ),
     apply: bool = typer.Option(False, "--apply", help="Write the proposed points into Settings (logged)."),
     include: list[str] = typer.Option(
@@ -390,7 +486,9 @@ def calibrate(
         metavar="COLUMN",
     ),
     today: dt.datetime | None = TodayOpt,
-    owner: str | None = typer.Option(None, "--owner", help="Who to record in Log (default: your OS user)."),
+    owner: str | None = typer.Option(
+        None, "--owner", help="Who to record in Log (default: your OS user).", metavar="NAME"
+    ),
     write: bool = typer.Option(
         True, "--write/--no-write", help="Rebuild the Calibration sheet (default) or only print."
     ),
@@ -407,13 +505,7 @@ def calibrate(
     for line in result.messages:
         console.print(f"- {line}")
     for block in sheet.blocks[1:]:
-        table = Table(title=block.title, title_justify="left")
-        for column in block.frame.columns:
-            table.add_column(str(column), justify="left" if column == block.frame.columns[0] else "right")
-        for values in block.frame.itertuples(index=False):
-            cells = zip(values, block.frame.columns, strict=True)
-            table.add_row(*(_cell(v, c in block.percent_columns, 2) for v, c in cells))
-        console.print(table)
+        console.print(block_table(block, console.width, digits=2))
     if apply and result.proposed is None:
         console.print("Nothing applied: the Settings keep their points.")
     elif apply:
@@ -429,8 +521,11 @@ def calibrate(
 @app.command()
 @reports_errors
 def demo(
-    folder: Path = typer.Argument(Path("."), help="Where to write the sample workbook.", file_okay=False),
-    leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads."),
+    folder: Path = typer.Argument(
+        Path("."), help="Where to write the sample workbook.", file_okay=False, metavar="DIR"
+    ),
+    leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads.", metavar="N"),
+    today: dt.datetime | None = TodayOpt,
 ) -> None:
     """Build a sample workbook and run every command on it: new, check, refresh, qualify, summary."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -438,6 +533,7 @@ def demo(
     if path.exists():
         refuse_if_open(path)  # never delete a demo book Excel has open
         path.unlink()
+    as_of = ["--today", f"{_today(today):%Y-%m-%d}"]
     for args in (
         ["new", str(path), "--sample", str(leads)],
         ["check", str(path)],
@@ -447,7 +543,7 @@ def demo(
     ):
         console.rule(f"leadbook {' '.join(args[:1] + args[2:])}")
         try:
-            app(args, standalone_mode=False)
+            app([*args, *as_of], standalone_mode=False)
         except typer.Exit as exc:
             if exc.exit_code not in (0, 1):
                 raise
@@ -474,7 +570,9 @@ def _addin_built(path: Path) -> None:
 @addin_app.command("build")
 @reports_errors
 def addin_build(
-    out: Path = typer.Argument(Path("leadbook.xlam"), help="The .xlam to write.", dir_okay=False),
+    out: Path = typer.Argument(
+        Path("leadbook.xlam"), help="The .xlam to write.", dir_okay=False, metavar="XLAM"
+    ),
 ) -> None:
     """Build leadbook.xlam for the installed xlwings (needs pip install "leadbook[addin]")."""
     from leadbook.excel import addin
@@ -486,7 +584,11 @@ def addin_build(
 @reports_errors
 def addin_install(
     folder: Path | None = typer.Option(
-        None, "--dir", help="Build into this folder instead of Excel's add-ins folder.", file_okay=False
+        None,
+        "--dir",
+        help="Build into this folder instead of Excel's add-ins folder.",
+        file_okay=False,
+        metavar="DIR",
     ),
 ) -> None:
     """Build leadbook.xlam and put it where Excel loads add-ins (Windows, macOS; elsewhere --dir)."""
@@ -504,7 +606,7 @@ def addin_install(
 @reports_errors
 def lite_bundle(
     folder: Path = typer.Argument(
-        ..., help="Folder to write main.py and requirements.txt into.", file_okay=False
+        ..., help="Folder to write main.py and requirements.txt into.", file_okay=False, metavar="DIR"
     ),
 ) -> None:
     """Write the self-contained xlwings Lite bundle: paste main.py and requirements.txt into Lite."""

@@ -22,12 +22,13 @@ from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, orphan_touches
 from leadbook.core.clean import clean
+from leadbook.core.dashboard import summary_plan
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings, settings_or_raise
-from leadbook.core.summary import summary_plan
+from leadbook.core.summary import with_other_sources
 
 if TYPE_CHECKING:
     from leadbook.core.importing import ImportOptions
@@ -95,6 +96,7 @@ class Frames:
     touches: pd.DataFrame
     prospects: pd.DataFrame
     settings: Settings
+    typed_sources: pd.Series | None = None  # Leads' Source as typed, before clean blanks off-list ones
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:
@@ -125,7 +127,8 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
     settings = settings_or_raise(settings_sheet)
     split.lap("clean")
     leads = frames[s.LEADS]
-    return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings)
+    typed = raw[s.LEADS].get(s.SOURCE)
+    return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings, typed)
 
 
 def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
@@ -238,7 +241,7 @@ def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
     split = Split()
     frames = read_frames(book, split)
     values = evaluate(frames, today)
-    leads = with_values(frames.leads, values)
+    leads = with_other_sources(with_values(frames.leads, values), frames.typed_sources)
     op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)
     split.lap("compute")
     if write:

@@ -91,7 +91,7 @@ def _dress(ws: Worksheet, columns: tuple[str, ...]) -> None:
     """Template looks for a sheet leadbook creates: widths, frozen header."""
     for i, name in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, max(11, len(name) + 4))
-    ws.freeze_panes = "C2" if ws.title == s.LEADS else "A2"
+    ws.freeze_panes = "D2" if ws.title == s.LEADS else "A2"  # Lead ID, Created and Name stay in view
 
 
 def _settings_rows(ws: Worksheet) -> list[str]:

@@ -239,7 +239,8 @@ class Writer:
         width = len(frame.columns)
         title = [excel_value(block.title)] + [None] * (width - 1)
         header = [excel_value(str(c)) for c in frame.columns]
-        yield from self._write_steps(sheet, block.row, block.column, [title, header, *body])
+        note = [[excel_value(block.note)] + [None] * (width - 1)] if block.note else []  # what it means
+        yield from self._write_steps(sheet, block.row, block.column, [title, header, *body, *note])
         ws = self.sheet(sheet)
         for column in block.percent_columns:
             if column in frame.columns and len(frame):

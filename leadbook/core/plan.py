@@ -36,17 +36,20 @@ class Block:
     row: int
     column: int = 1
     percent_columns: tuple[str, ...] = ()
+    note: str = ""  # what the figure means, in a line or two under the table
 
 
 @dataclass(frozen=True)
 class Chart:
     """A native chart of a block: categories from its first column, series from `values`."""
 
-    kind: str  # "bar" (horizontal) or "column"
+    kind: str  # "bar" (horizontal), "column", "stacked" (horizontal bars, stacked) or "line"
     title: str
     block: int  # index into ReplaceSheet.blocks
     values: tuple[str, ...]
     anchor: str  # top-left cell, like "J2"
+    rows: int = 0  # height in sheet rows (0: the renderer's default)
+    highlight: tuple[str, ...] = ()  # categories whose bars stand out (the seeds' 8-10 touches)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""The Summary sheet's figures: funnel, conversion by source, the team, aging and persistence.
+"""The Summary's figures: funnel, conversion by source, the team, and follow-up health.
 
-Pure: cleaned frames and `today` in, frames and a ReplaceSheet plan out. Leads carry the
-computed Status and Follow-up columns. Every lead row counts; Prospects rows count through
-their Lead ID on Leads. Rates are fractions, 0 when there is nothing to divide by.
+Pure: cleaned frames and `today` in, frames out (the sheet's layout is `core.dashboard`).
+Leads carry the computed Status and Follow-up columns. Every lead row counts; Prospects rows
+count through their Lead ID on Leads. Rates are fractions, 0 when there is nothing to divide by.
 """
 
 from __future__ import annotations
@@ -15,25 +15,24 @@ import pandas as pd
 
 from leadbook.core import schema as s
 from leadbook.core.engagement import known_touches, two_way
-from leadbook.core.plan import Block, Chart, ReplaceSheet
 
 QUALIFIED_STATUSES = ("Qualified", "Prospect")
 CLOSED_STATUSES = ("Qualified", "Prospect", "Disqualified")
 DISQUALIFIED = "Disqualified"
 OVERDUE, DUE_TODAY, NO_CONTACT = "Overdue", "Due today", "Do not contact"
-NONE_LABEL = "(none)"
+NONE_LABEL, OTHER_LABEL = "(none)", "(other)"
 OVERDUE_BUCKETS = ((1, 2), (3, 7), (8, 14), (15, None))
 ATTEMPT_BUCKETS = ((1, 1), (2, 2), (3, 3), (4, 5), (6, 7), (8, 10), (11, None))
 # "Most people stop after 2" (DOMAIN.md): a lead nobody reached, tried 1-2 times, left 14+ days.
 DROPPED_ATTEMPTS, DROPPED_AFTER_DAYS = 2, 14
 RECENT_DAYS = 7
-CHART_COLUMN_GAP, CHART_ROWS = 2, 20
 REFERRAL = "Referral"
 FUNNEL_PERCENT = ("Step rate", "Of leads")
-SOURCE_PERCENT = ("Qualified %", "Prospect %", "Won %", "Lead to won %")
+SOURCE_PERCENT = ("Connect %", "Qualify %", "Win %", "Lead to won %")
+STAGES = ("Leads", "Touched", "Connected", "Qualified", "Won")
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+def text_of(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as stripped text, "" where blank or absent (Status, Follow-up, Source...)."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
@@ -41,8 +40,8 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return values.where(values.notna(), "").astype(str).str.strip()
 
 
-def _label(frame: pd.DataFrame, column: str) -> pd.Series:
-    text = _text(frame, column)
+def label_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    text = text_of(frame, column)
     return text.mask(text.eq(""), NONE_LABEL)
 
 
@@ -105,7 +104,7 @@ def touch_facts(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
 def _outcomes(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
     """Per lead row: qualified, prospect, won, lost flags and the value won."""
     ids = leads[s.LEAD_ID]
-    stage = _text(prospects, s.STAGE)
+    stage = text_of(prospects, s.STAGE)
     won_rows = prospects.loc[stage.eq(s.WON)]
     value = pd.to_numeric(won_rows[s.VALUE], errors="coerce")
     won_value = value.groupby(won_rows[s.LEAD_ID]).sum() if len(won_rows) else pd.Series(dtype=float)
@@ -114,11 +113,36 @@ def _outcomes(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
     lost = ids.isin(set(prospects.loc[stage.eq(s.LOST), s.LEAD_ID].dropna())) & ids.notna() & ~won
     return pd.DataFrame(
         {
-            "Qualified": _text(leads, s.STATUS).isin(QUALIFIED_STATUSES) | is_prospect,
+            "Qualified": text_of(leads, s.STATUS).isin(QUALIFIED_STATUSES) | is_prospect,
             "Prospects": is_prospect,
             "Won": won,
             "Lost": lost,
             "Won value": ids.map(won_value).astype(float).fillna(0.0),
+        },
+        index=leads.index,
+    )
+
+
+def reached(leads: pd.DataFrame, prospects: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Per lead row: True for each funnel stage up to the furthest it reached, plus Lost.
+
+    Connected = a two-way touch; Qualified = met the rule (Status Qualified, not yet moved) or
+    moved to Prospects. A later stage implies the earlier ones (a prospect adopted without
+    touches still counts as touched and connected).
+    """
+    out = _outcomes(leads, prospects)
+    qualified = out["Qualified"] | out["Won"]
+    connected = facts["To contact"].notna() | qualified
+    touched = facts["Touches"].gt(0) | connected
+    return pd.DataFrame(
+        {
+            "Leads": True,
+            "Touched": touched,
+            "Connected": connected,
+            "Qualified": qualified,
+            "Won": out["Won"],
+            "Lost": out["Lost"],
+            "Won value": out["Won value"],
         },
         index=leads.index,
     )
@@ -131,51 +155,61 @@ def funnel(
     *,
     facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Leads -> touched -> two-way -> qualified -> prospects -> won / lost, with step rates."""
+    """Leads -> touched -> connected (two-way) -> qualified -> won: leads that reached each stage."""
     facts = touch_facts(leads, touches) if facts is None else facts
-    out = _outcomes(leads, prospects)
-    counts = [
-        ("Leads", len(leads)),
-        ("Touched", int(facts["Touches"].gt(0).sum())),
-        ("Two-way contact", int(facts["To contact"].notna().sum())),
-        ("Qualified", int(out["Qualified"].sum())),
-        ("Prospects", int(out["Prospects"].sum())),
-        ("Won", int(out["Won"].sum())),
-        ("Lost", int(out["Lost"].sum())),
-    ]
-    frame = pd.DataFrame(counts, columns=["Stage", "Leads"])
-    # Each step is measured against the stage before it; Won and Lost both against Prospects.
-    before = frame["Leads"].shift(1, fill_value=len(leads))
-    before.iloc[-1] = frame["Leads"].iloc[-3]
-    frame["Step rate"] = rate(frame["Leads"], before)
+    flags = reached(leads, prospects, facts)
+    frame = pd.DataFrame({"Stage": list(STAGES), "Leads": [int(flags[k].sum()) for k in STAGES]})
+    frame["Step rate"] = rate(frame["Leads"], frame["Leads"].shift(1, fill_value=len(leads)))
     frame["Of leads"] = rate(frame["Leads"], pd.Series(len(leads), index=frame.index))
     return frame
 
 
-def by_source(leads: pd.DataFrame, touches: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
-    """Per Source: leads, qualified, prospects, won, step conversion rates and value won.
+def with_other_sources(leads: pd.DataFrame, typed: pd.Series | None) -> pd.DataFrame:
+    """Leads whose Source was typed but is not on the list (clean blanked it) read "(other)"."""
+    if typed is None or s.SOURCE not in leads.columns:
+        return leads
+    given = typed.reindex(leads.index).astype(object)
+    given = given.where(given.notna(), "").astype(str).str.strip().ne("")
+    other = leads[s.SOURCE].isna() & given
+    return leads.assign(**{s.SOURCE: leads[s.SOURCE].astype(object).mask(other, OTHER_LABEL)})
 
-    Value per lead = value won / leads; on the Referral row it is the referral value.
+
+def by_source(
+    leads: pd.DataFrame, touches: pd.DataFrame, prospects: pd.DataFrame, *, facts: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Per Source: leads, then each step's rate (connect, qualify, win), won count and value.
+
+    Connect % = connected / leads, Qualify % = qualified / connected, Win % = won / qualified,
+    Lead to won % = won / leads; Value per lead = value won / leads (Referral: referral value).
     """
-    del touches  # same signature as the other figures; conversion needs no touches
-    out = _outcomes(leads, prospects).assign(Leads=1)
-    columns = ["Leads", "Qualified", "Prospects", "Won", "Won value"]
-    grouped = out[columns].groupby(_label(leads, s.SOURCE).to_numpy()).sum()
-    grouped = grouped.sort_index().sort_values("Leads", ascending=False, kind="stable")
-    frame = grouped.rename_axis("Source").reset_index()
-    for column in ("Leads", "Qualified", "Prospects", "Won"):
-        frame[column] = frame[column].astype(int)
-    frame.insert(5, "Qualified %", rate(frame["Qualified"], frame["Leads"]))
-    frame.insert(6, "Prospect %", rate(frame["Prospects"], frame["Qualified"]))
-    frame.insert(7, "Won %", rate(frame["Won"], frame["Prospects"]))
-    frame.insert(8, "Lead to won %", rate(frame["Won"], frame["Leads"]))
-    frame["Value per lead"] = rate(frame["Won value"], frame["Leads"])
+    facts = touch_facts(leads, touches) if facts is None else facts
+    flags = reached(leads, prospects, facts)
+    columns = ["Leads", "Connected", "Qualified", "Won", "Won value"]
+    grouped = flags[columns].astype(float).groupby(label_of(leads, s.SOURCE).to_numpy()).sum()
+    last = grouped.index.isin((NONE_LABEL, OTHER_LABEL))
+    grouped = (
+        grouped.assign(_last=last)
+        .sort_index()
+        .sort_values(["_last", "Leads"], ascending=[True, False], kind="stable")
+    )
+    g = grouped.drop(columns="_last")
+    frame = pd.DataFrame({
+        "Source": g.index,
+        "Leads": g["Leads"].astype(int).to_numpy(),
+        "Connect %": rate(g["Connected"], g["Leads"]).to_numpy(),
+        "Qualify %": rate(g["Qualified"], g["Connected"]).to_numpy(),
+        "Win %": rate(g["Won"], g["Qualified"]).to_numpy(),
+        "Won": g["Won"].astype(int).to_numpy(),
+        "Lead to won %": rate(g["Won"], g["Leads"]).to_numpy(),
+        "Won value": g["Won value"].to_numpy(),
+        "Value per lead": rate(g["Won value"], g["Leads"]).to_numpy(),
+    })  # fmt: skip
     return frame
 
 
 def referral_value(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame:
     """One row: Referral leads, how many were won, the value won, and that value per lead."""
-    referral = _text(leads, s.SOURCE).eq(REFERRAL)
+    referral = text_of(leads, s.SOURCE).eq(REFERRAL)
     out = _outcomes(leads, prospects).loc[referral]
     leads_n, value = int(referral.sum()), float(out["Won value"].sum())
     return pd.DataFrame(
@@ -188,10 +222,10 @@ def referral_value(leads: pd.DataFrame, prospects: pd.DataFrame) -> pd.DataFrame
     )
 
 
-def _open(leads: pd.DataFrame) -> pd.Series:
+def is_open(leads: pd.DataFrame) -> pd.Series:
     """Leads still being worked: not Qualified/Prospect/Disqualified, not Do not contact."""
-    closed = _text(leads, s.STATUS).isin(CLOSED_STATUSES)
-    return ~closed & ~_text(leads, s.FOLLOW_UP).str.startswith(NO_CONTACT)
+    closed = text_of(leads, s.STATUS).isin(CLOSED_STATUSES)
+    return ~closed & ~text_of(leads, s.FOLLOW_UP).str.startswith(NO_CONTACT)
 
 
 def speed_to_lead(leads: pd.DataFrame, first_touch: pd.Series, holidays: Iterable[dt.date] = ()) -> pd.Series:
@@ -206,6 +240,24 @@ def speed_to_lead(leads: pd.DataFrame, first_touch: pd.Series, holidays: Iterabl
     return days
 
 
+def stopped(leads: pd.DataFrame, facts: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Per lead: never reached two-way, Overdue, and last touched over 14 days ago.
+
+    The cadence wanted a touch that did not come (Disqualified, Do not contact and Nurture leads
+    are never Overdue). With 1-2 touches it is "abandoned after 2 or fewer" (the seeds: most
+    people stop after two, while it takes 8-10 touches to connect).
+    """
+    waiting = facts["Touches"].gt(0) & facts["To contact"].isna()
+    stale = facts["Last touch"] < pd.Timestamp(today) - pd.Timedelta(days=DROPPED_AFTER_DAYS)
+    overdue = text_of(leads, s.FOLLOW_UP).str.startswith(OVERDUE) & is_open(leads)
+    return waiting & stale & overdue & ~text_of(leads, s.DO_NOT_CONTACT).eq(s.YES)
+
+
+def abandoned(leads: pd.DataFrame, facts: pd.DataFrame, today: dt.date) -> pd.Series:
+    """Per lead: stopped after 2 or fewer touches (see `stopped`)."""
+    return stopped(leads, facts, today) & facts["Touches"].le(DROPPED_ATTEMPTS)
+
+
 def by_owner(
     leads: pd.DataFrame,
     touches: pd.DataFrame,
@@ -214,31 +266,33 @@ def by_owner(
     *,
     facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per Owner: open, overdue and due-today leads, touches in the last 7 days, two medians.
+    """Per Owner: open, overdue, due-today and abandoned leads, touches in 7 days, two medians.
 
     Touches count for the touch's Owner (who made it), else the lead's. Medians are blank for
     an owner with no lead to measure.
     """
-    follow = _text(leads, s.FOLLOW_UP)
+    follow = text_of(leads, s.FOLLOW_UP)
     facts = touch_facts(leads, touches) if facts is None else facts
     per_lead = pd.DataFrame(
         {
-            "Open leads": _open(leads),
+            "Open leads": is_open(leads),
             "Overdue": follow.str.startswith(OVERDUE),
             "Due today": follow.str.startswith(DUE_TODAY),
-            "Touches to contact": facts["To contact"],
+            "Abandoned": abandoned(leads, facts, today),
+            "Touches to connect": facts["To contact"],
             "Speed to lead (days)": speed_to_lead(leads, facts["First touch"], holidays),
         }
     )
-    owners = _label(leads, s.OWNER).to_numpy()
-    counts = per_lead[["Open leads", "Overdue", "Due today"]].groupby(owners).sum().astype(int)
-    medians = per_lead[["Touches to contact", "Speed to lead (days)"]].groupby(owners).median()
+    owners = label_of(leads, s.OWNER).to_numpy()
+    flags = ["Open leads", "Overdue", "Due today", "Abandoned"]
+    counts = per_lead[flags].groupby(owners).sum().astype(int)
+    medians = per_lead[["Touches to connect", "Speed to lead (days)"]].groupby(owners).median()
     known = known_touches(leads, touches)
     start = pd.Timestamp(today) - pd.Timedelta(days=RECENT_DAYS - 1)
     recent = known.loc[known[s.DATE].dt.normalize().between(start, pd.Timestamp(today))]
     lead_owner = leads.drop_duplicates(s.LEAD_ID).set_index(s.LEAD_ID)[s.OWNER]
     fallback = recent[[s.LEAD_ID]].assign(**{s.OWNER: recent[s.LEAD_ID].map(lead_owner)})
-    who = _text(recent, s.OWNER).mask(lambda w: w.eq(""), _label(fallback, s.OWNER))
+    who = text_of(recent, s.OWNER).mask(lambda w: w.eq(""), label_of(fallback, s.OWNER))
     touched = who.value_counts().rename("Touches 7 days")
     names = sorted(set(counts.index) | set(touched.index), key=lambda n: (n == NONE_LABEL, n.lower()))
     frame = counts.reindex(names, fill_value=0)
@@ -249,7 +303,7 @@ def by_owner(
 
 def overdue_days(leads: pd.DataFrame) -> pd.Series:
     """Days overdue parsed from Follow-up ("Overdue 3 days · ..."), NaN when not overdue."""
-    found = _text(leads, s.FOLLOW_UP).str.extract(r"^Overdue\s+(\d+)", expand=False)
+    found = text_of(leads, s.FOLLOW_UP).str.extract(r"^Overdue\s+(\d+)", expand=False)
     return pd.to_numeric(found, errors="coerce").astype(float)
 
 
@@ -260,110 +314,28 @@ def aging(
     *,
     facts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Overdue leads by days overdue, and open leads untouched since Created.
+    """Follow-up health of the open leads: on plan, due today, overdue by days, never touched.
 
-    Untouched counts from the touches when given, else from the Leads' own Touches column.
+    "On plan" is Planned or Nurture (the next touch is ahead). Untouched counts from the
+    touches when given, else from the Leads' own Touches column (it overlaps the other rows).
     """
     del today  # Follow-up already states the days overdue as of the refresh
+    follow, open_ = text_of(leads, s.FOLLOW_UP), is_open(leads)
     late = overdue_days(leads)
     rows = [
-        (_bucket_label(lo, hi, "days overdue"), int(_in_bucket(late, lo, hi).sum()))
+        (
+            "On plan",
+            int((open_ & (follow.str.startswith("Planned") | follow.str.startswith("Nurture"))).sum()),
+        ),
+        ("Due today", int((open_ & follow.str.startswith(DUE_TODAY)).sum())),
+    ]
+    rows += [
+        (_bucket_label(lo, hi, "days overdue"), int((open_ & _in_bucket(late, lo, hi)).sum()))
         for lo, hi in OVERDUE_BUCKETS
     ]
     if facts is not None or touches is not None:
         count = (touch_facts(leads, touches) if facts is None else facts)["Touches"]
     else:
         count = pd.to_numeric(leads.get(s.TOUCH_COUNT, pd.Series(0, index=leads.index)), errors="coerce")
-    rows.append(("Untouched since Created", int((_open(leads) & count.fillna(0).eq(0)).sum())))
-    return pd.DataFrame(rows, columns=["Aging", "Leads"])
-
-
-def persistence(
-    leads: pd.DataFrame, touches: pd.DataFrame, today: dt.date, *, facts: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Touched leads by attempts up to the first two-way touch, and those dropped too soon.
-
-    The last row (a subset of "Not yet connected") counts leads never reached, tried 1-2
-    times, last touched over 14 days ago, and not Disqualified or Do not contact.
-    """
-    facts = touch_facts(leads, touches) if facts is None else facts
-    touched = facts["Touches"].gt(0)
-    attempts = facts["To contact"]
-    rows = [(_bucket_label(lo, hi), int(_in_bucket(attempts, lo, hi).sum())) for lo, hi in ATTEMPT_BUCKETS]
-    waiting = touched & attempts.isna()
-    rows.append(("Not yet connected", int(waiting.sum())))
-    stale = facts["Last touch"] < pd.Timestamp(today) - pd.Timedelta(days=DROPPED_AFTER_DAYS)
-    excluded = (
-        _text(leads, s.STATUS).eq(DISQUALIFIED)
-        | _text(leads, s.FOLLOW_UP).str.startswith(NO_CONTACT)
-        | _text(leads, s.DO_NOT_CONTACT).eq(s.YES)
-    )
-    dropped = waiting & facts["Touches"].le(DROPPED_ATTEMPTS) & stale & ~excluded
-    rows.append((f"Dropped after {DROPPED_ATTEMPTS} or fewer", int(dropped.sum())))
-    frame = pd.DataFrame(rows, columns=["Attempts", "Leads"])
-    frame["Share"] = rate(frame["Leads"], pd.Series(int(touched.sum()), index=frame.index))
-    return frame
-
-
-def _layout(titled: list[tuple[str, pd.DataFrame, tuple[str, ...]]], first_row: int) -> list[Block]:
-    """Blocks one under another: title row, header row, body, one blank row."""
-    blocks, row = [], first_row
-    for title, frame, percent in titled:
-        blocks.append(Block(title, frame, row, 1, percent))
-        row += 2 + len(frame) + 1
-    return blocks
-
-
-def _charts(blocks: list[Block], specs: list[tuple[str, str, int, tuple[str, ...]]]) -> list[Chart]:
-    """Charts right of the widest table, each beside its block and below the previous chart."""
-    column = max((b.column + len(b.frame.columns) for b in blocks), default=1) + CHART_COLUMN_GAP - 1
-    letter = _column_letter(column)
-    charts, next_row = [], blocks[0].row if blocks else 1
-    for kind, title, block, values in specs:
-        row = max(blocks[block].row, next_row)
-        charts.append(Chart(kind, title, block, values, f"{letter}{row}"))
-        next_row = row + CHART_ROWS
-    return charts
-
-
-def _column_letter(column: int) -> str:
-    letters = ""
-    while column:
-        column, rem = divmod(column - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def summary_plan(
-    leads: pd.DataFrame,
-    touches: pd.DataFrame,
-    prospects: pd.DataFrame,
-    today: dt.date,
-    holidays: Iterable[dt.date] = (),
-) -> ReplaceSheet:
-    """The whole Summary sheet as a plan op: heading, six tables and three native charts."""
-    facts = touch_facts(leads, touches)  # shared: the costly step at 1M touches
-    titled = [
-        ("Funnel (step rate: share of the stage before; Won and Lost of Prospects)",
-         funnel(leads, touches, prospects, facts=facts), FUNNEL_PERCENT),
-        ("By source (each % is a step: of leads, of qualified, of prospects; Lead to won of leads)",
-         by_source(leads, touches, prospects), SOURCE_PERCENT),
-        ("Referral value (value won from Referral leads per Referral lead)",
-         referral_value(leads, prospects), ()),
-        ("By owner (medians: touches to first two-way contact; business days to first touch)",
-         by_owner(leads, touches, today, holidays, facts=facts), ()),
-        ("Aging", aging(leads, today, facts=facts), ()),
-        ("Persistence: touches up to and including the first two-way contact, touched leads",
-         persistence(leads, touches, today, facts=facts), ("Share",)),
-    ]  # fmt: skip
-    blocks = _layout(titled, first_row=3)
-    charts = _charts(
-        blocks,
-        [
-            ("bar", "Funnel", 0, ("Leads",)),
-            ("bar", "Conversion by source", 1, ("Qualified %", "Lead to won %")),
-            ("column", "Overdue leads by owner", 3, ("Overdue",)),
-        ],
-    )
-    heading = f"Summary as of {pd.Timestamp(today):%Y-%m-%d}"
-    return ReplaceSheet(s.SUMMARY, heading, blocks, charts)
+    rows.append(("Never touched", int((open_ & count.fillna(0).eq(0)).sum())))
+    return pd.DataFrame(rows, columns=["Follow-up", "Open leads"])

@@ -21,9 +21,9 @@ from leadbook.book.summary_sheet import replace_sheet
 from leadbook.book.template import new_book
 from leadbook.core import schema as s
 from leadbook.core.clean import clean
+from leadbook.core.dashboard import summary_plan
 from leadbook.core.plan import Block, Plan, ReplaceSheet
 from leadbook.core.sample import sample_book
-from leadbook.core.summary import summary_plan
 
 TODAY = dt.date(2026, 3, 31)
 REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
@@ -133,8 +133,8 @@ def test_summary_is_written_with_native_charts_and_nothing_else_changes(book):
                     )
                 if block.frame.columns[j] in block.percent_columns:
                     assert cell.number_format == "0.0%"
-    funnel = op.blocks[0]
-    assert ws.cell(funnel.row + 2, 2).value == 300  # Leads
+    funnel = op.blocks[1]
+    assert funnel.title == "Funnel" and ws.cell(funnel.row + 2, 2).value == 300  # Leads
 
     after = calamine_values(book)
     summary_rows = after.pop(s.SUMMARY)
@@ -143,8 +143,8 @@ def test_summary_is_written_with_native_charts_and_nothing_else_changes(book):
     before.pop(s.SUMMARY)
     assert after == before  # every other sheet's values, Mine included
 
-    assert len(chart_parts(book)) == 4
-    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+    assert len(chart_parts(book)) == 8
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 7
     assert len(charts_of_sheet(book, "Mine")) == 1
     assert wb.defined_names["MyCalls"].attr_text == "Mine!$B$2:$B$4"
 
@@ -154,25 +154,71 @@ def test_charts_have_titles_axes_and_no_legend_for_one_series(book):
     with zipfile.ZipFile(book) as z:
         xml = {c: z.read(c).decode() for c in charts_of_sheet(book, s.SUMMARY)}
     by_title = {re.search(r"<a:t>([^<]+)</a:t>", x).group(1): x for x in xml.values()}
-    assert set(by_title) == {"Funnel", "Conversion by source", "Overdue leads by owner"}
-    assert (
-        '<barDir val="bar"' in by_title["Funnel"]
-        and '<barDir val="col"' in by_title["Overdue leads by owner"]
+    assert set(by_title) == {
+        "Funnel: leads reaching each stage", "Lead to won % by source", "Overdue and abandoned leads by owner",
+        "Open leads by follow-up state", "Speed to lead by owner",
+        "Touches to first connect (8-10 marked) and where reps stopped", "Weekly trend",
+    }  # fmt: skip
+    funnel, owners = (
+        by_title["Funnel: leads reaching each stage"],
+        by_title["Overdue and abandoned leads by owner"],
     )
-    assert "<legend>" not in by_title["Funnel"] and "<legend>" in by_title["Conversion by source"]
-    assert by_title["Conversion by source"].count("<ser>") == 2
+    assert '<barDir val="bar"' in funnel and '<barDir val="col"' in owners
+    assert "<legend>" not in funnel and "<legend>" in owners and owners.count("<ser>") == 2
+    assert '<grouping val="stacked"' in by_title["Speed to lead by owner"]
+    trend = by_title["Weekly trend"]
+    assert "<lineChart>" in trend and trend.count("<ser>") == 4
+    assert trend.count("<valAx>") == 2  # touches on their own axis, right
+    connect = by_title["Touches to first connect (8-10 marked) and where reps stopped"]
+    assert connect.count("<dPt>") == 3  # the seeds' 8, 9, 10 stand out
     for chart in by_title.values():
-        assert chart.count('<delete val="0"') == 2  # both axes shown
+        assert chart.count('<delete val="0"') >= 2  # axes shown
         assert "'Summary'!$A$" in chart  # categories are the table's first column
-    assert "<a:t>Owner</a:t>" in by_title["Overdue leads by owner"]
+    assert "<a:t>Owner</a:t>" in owners
+
+
+def test_print_setup_and_chart_anchors_in_the_written_file(book):
+    op = summary_op(book)
+    FileBook(book).apply(Plan([op]))
+    ws = openpyxl.load_workbook(book)[s.SUMMARY]
+    assert ws.page_setup.orientation == "landscape"
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    starts = {b.row for b in op.blocks}
+    breaks = [brk.id for brk in ws.row_breaks.brk]
+    assert breaks and all(b + 1 in starts for b in breaks)  # a page ends only between sections
+    pages = [1, *(b + 1 for b in breaks), ws.max_row + 1]
+    assert all(end - top <= 60 for top, end in zip(pages, pages[1:], strict=False))
+    anchors = sorted((c.anchor._from.row + 1, c.anchor._from.col + 1) for c in ws._charts)
+    expected = sorted(
+        (int(c.anchor[1:]), ord(c.anchor[0]) - 64) for c in op.charts
+    )  # openpyxl reads them back as it wrote them
+    assert anchors == expected
+    for chart in op.charts:
+        block = op.blocks[chart.block]
+        assert int(chart.anchor[1:]) == block.row  # beside its table, level with its title
+    notes = {b.title: ws.cell(b.row + 2 + len(b.frame), 1) for b in op.blocks}
+    assert all(
+        cell.value == b.note and cell.font.i for b, cell in zip(op.blocks, notes.values(), strict=True)
+    )
+    with zipfile.ZipFile(book) as z:
+        sheet_xml = next(
+            z.read(n).decode()
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/sheet") and "rowBreaks" in z.read(n).decode()
+        )
+    assert "<pageSetup" in sheet_xml and 'orientation="landscape"' in sheet_xml
+    rows = calamine_values(book)[s.SUMMARY]
+    for block in op.blocks:
+        assert rows[block.row + 1 + len(block.frame)][0] == block.note  # python-calamine agrees
 
 
 def test_applying_twice_rebuilds_rather_than_accumulates(book):
     FileBook(book).apply(Plan([summary_op(book)]))
     first = calamine_values(book)
     FileBook(book).apply(Plan([summary_op(book)]))
-    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
-    assert len(chart_parts(book)) == 4
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 7
+    assert len(chart_parts(book)) == 8
     assert calamine_values(book) == first
 
 
@@ -181,9 +227,10 @@ def test_a_shorter_summary_leaves_no_old_cells_behind(book):
     empty = [clean(k, None)[0] for k in (s.LEADS, s.TOUCHES, s.PROSPECTS)]
     FileBook(book).apply(Plan([summary_plan(*empty, TODAY)]))
     rows = calamine_values(book)[s.SUMMARY]
-    assert len(rows) < 45  # the 300-lead version ran to ~60 rows
-    assert rows[4][:4] == ["Leads", 0, 0.0, 0.0]
-    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+    assert len(rows) < 200  # no leftover rows past the empty layout
+    funnel = summary_plan(*empty, TODAY).blocks[1]
+    assert rows[funnel.row + 1][:4] == ["Leads", 0, 0.0, 0.0]
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 7
 
 
 def test_empty_workbook_gets_a_summary_of_zeros(tmp_path):
@@ -193,8 +240,9 @@ def test_empty_workbook_gets_a_summary_of_zeros(tmp_path):
     FileBook(path).apply(Plan([summary_plan(*empty, TODAY)]))
     rows = calamine_values(path)[s.SUMMARY]
     assert rows[0][0] == "Summary as of 2026-03-31"
-    assert [r[1] for r in rows[4:11]] == [0] * 7
-    assert len(charts_of_sheet(path, s.SUMMARY)) == 3
+    funnel = summary_plan(*empty, TODAY).blocks[1]
+    assert [r[1] for r in rows[funnel.row + 1 : funnel.row + 6]] == [0] * 5
+    assert len(charts_of_sheet(path, s.SUMMARY)) == 7
 
 
 def test_missing_summary_sheet_is_added_at_the_end(tmp_path):
@@ -244,7 +292,7 @@ def test_summary_is_written_into_a_book_with_parts_openpyxl_would_drop(book, tmp
             or name.startswith("xl/worksheets/sheet7")
         ):
             assert after[name] == parts[name], name  # the user's sheet and chart on Mine
-    assert len(charts_of_sheet(book, s.SUMMARY)) == 3
+    assert len(charts_of_sheet(book, s.SUMMARY)) == 7
 
 
 def test_styles_stop_growing_after_the_first_summary(book):
