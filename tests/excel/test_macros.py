@@ -117,7 +117,7 @@ def test_summary_on_a_client_without_charts_writes_the_tables_and_says_so(payloa
     }
     actions, new = run(payload, "summary")
     summary = next(x for x in new["sheets"] if x["name"] == s.SUMMARY)
-    assert summary["values"][2][0].startswith("Funnel")
+    assert any(str(row[0]).startswith("Funnel") for row in summary["values"] if row)
     assert "addChart" not in [a["func"] for a in actions]
     prompt = new["_alerts"][-1]["prompt"]
     assert new["_alerts"][-1]["mode"] == "info" and "Note: charts were skipped" in prompt
