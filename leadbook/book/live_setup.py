@@ -21,6 +21,7 @@ from leadbook.book import live_read as lr
 from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
 from leadbook.book.live_write import Flush, SheetValues
 from leadbook.core import schema as s
+from leadbook.core.excelref import column_letter
 from leadbook.core.mapping import OURS, is_mapping_row
 from leadbook.core.problems import LeadbookError
 from leadbook.core.settings import defaults_frame
@@ -64,14 +65,6 @@ class Setup:
         if self.colours:
             out.append("the Follow-up colours on Leads (Next touch and Follow-up)")
         return out
-
-
-def _letters(column: int) -> str:
-    out = ""
-    while column:
-        column, rem = divmod(column - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def _default_rows(frame: pd.DataFrame) -> list[list[object]]:
@@ -251,7 +244,7 @@ def highlight_steps(live: Any, known_absent: bool = False) -> lr.Step:
         if formulas is None or any(is_highlight_rule(f) for f in formulas):
             return False
     ws = live.sheet(s.LEADS)
-    cell = f"${_letters(follow)}{line}"
+    cell = f"${column_letter(follow)}{line}"
     try:
         for column in (positions[s.NEXT_TOUCH], follow):
             rules = ws.range((line, column), (MAX_ROW, column)).conditional_formats

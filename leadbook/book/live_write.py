@@ -17,6 +17,7 @@ import pandas as pd
 
 from leadbook.book import live_read as lr
 from leadbook.book.base import plain_value
+from leadbook.core.excelref import column_letter
 from leadbook.core.plan import AppendRows, Block, Chart, Plan, ReplaceSheet, SetCells
 
 PERCENT_FORMAT = "0.0%"
@@ -75,14 +76,7 @@ class SheetValues:
 
 
 def _address(row: int, column: int, rows: int, width: int) -> str:
-    def letters(c: int) -> str:
-        out = ""
-        while c:
-            c, rem = divmod(c - 1, 26)
-            out = chr(65 + rem) + out
-        return out
-
-    return f"{letters(column)}{row}:{letters(column + width - 1)}{row + rows - 1}"
+    return f"{column_letter(column)}{row}:{column_letter(column + width - 1)}{row + rows - 1}"
 
 
 def _held(data: lr.SheetData, held: dict[int, list], column: int, row: int, first: int) -> object:

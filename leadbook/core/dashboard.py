@@ -23,6 +23,7 @@ from leadbook.core.activity import (
     touches_to_connect,
     weekly_trend,
 )
+from leadbook.core.excelref import column_letter
 from leadbook.core.plan import Block, Chart, ReplaceSheet
 from leadbook.core.summary import (
     FUNNEL_PERCENT,
@@ -99,14 +100,6 @@ def sections(
     ]  # fmt: skip
 
 
-def _column_letter(column: int) -> str:
-    letters = ""
-    while column:
-        column, rem = divmod(column - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def layout(parts: list[Section], first_row: int = FIRST_ROW) -> tuple[list[Block], list[Chart]]:
     """Blocks one under another in column A, each chart right of its table and as tall as its section."""
     blocks, charts, row = [], [], first_row
@@ -118,7 +111,7 @@ def layout(parts: list[Section], first_row: int = FIRST_ROW) -> tuple[list[Block
         height = table_rows if part.chart is None else max(table_rows, MIN_CHART_ROWS, math.ceil(wanted))
         if part.chart is not None:
             kind, title, values = part.chart
-            letter = _column_letter(max(len(part.frame.columns), NOTE_COLUMNS) + 1 + CHART_GAP_COLUMNS)
+            letter = column_letter(max(len(part.frame.columns), NOTE_COLUMNS) + 1 + CHART_GAP_COLUMNS)
             charts.append(Chart(kind, title, len(blocks), values, f"{letter}{row}", height, part.highlight))
         blocks.append(Block(part.title, part.frame, row, 1, part.percent, part.note))
         row += height + 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.core import schema as s
+from leadbook.core.excelref import column_letter
 
 ROLES = (s.LEADS, s.TOUCHES, s.PROSPECTS)  # the team's data sheets
 OWN = (s.SETTINGS, s.SUMMARY, s.LOG)  # sheets leadbook keeps itself
@@ -60,12 +61,7 @@ def filled(value: object) -> bool:
     )
 
 
-def letter(position: int) -> str:
-    text = ""
-    while position:
-        position, rest = divmod(position - 1, 26)
-        text = chr(65 + rest) + text
-    return text
+letter = column_letter  # a column's letters, as the messages name it
 
 
 def resolve_columns(role: str, headers: list[object], explicit: dict[str, str]) -> dict[str, int]:

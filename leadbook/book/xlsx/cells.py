@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from leadbook.core.excelref import column_letter, column_number
 
 # Characters XML 1.0 cannot hold (Excel refuses the file if they appear).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -83,16 +84,6 @@ def cell_of(value: object, date1904: bool = False) -> Cell | None:
     return Cell("s", escape(str(value)))
 
 
-@functools.cache
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _date_serials(series: pd.Series, date1904: bool) -> np.ndarray:
     """Excel serials of a datetime64 column, vectorised (NaT as NaN)."""
     naive = series.dt.tz_localize(None) if series.dt.tz is not None else series
@@ -131,14 +122,6 @@ def column_cells(series: pd.Series, date1904: bool = False) -> list[Cell | None]
     table = np.empty(len(distinct) + 1, dtype=object)
     table[: len(distinct)] = distinct  # codes of -1 (blank dates) pick the None at the end
     return table[codes].tolist()
-
-
-def column_number(letters: str) -> int:
-    """A -> 1, AA -> 27."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def parse_ref(ref: str) -> tuple[int, int, int, int]:
