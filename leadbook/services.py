@@ -108,8 +108,8 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
         )
     settings_sheet = book.read(s.SETTINGS)
     split.lap("read")
-    frames = {sheet: clean(sheet, frame)[0] for sheet, frame in raw.items()}
     settings = settings_or_raise(settings_sheet)
+    frames = {sheet: clean(sheet, frame, settings.date_order)[0] for sheet, frame in raw.items()}
     split.lap("clean")
     leads = frames[s.LEADS]
     return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings)

@@ -27,6 +27,7 @@ from leadbook.book.xlsx.styles import Styles
 from leadbook.book.xlsx.tail import add_data_validations, dropdown
 from leadbook.book.xlsx.writer import Layout, SheetWrite, column_width, edit_sheets, highlight_edit
 from leadbook.core import schema as s
+from leadbook.core.dates import ORDER_NAMES, infer_date_order
 from leadbook.core.settings import defaults_frame
 
 MAX_ROW = 1048576
@@ -93,6 +94,15 @@ def _settings_rows(book: FileBook) -> pd.DataFrame:
         else {s.header_key(k) for k in frame[s.SETTING].dropna()}
     )
     defaults = defaults_frame()
+    dates = [
+        f[c]
+        for sh in (s.LEADS, s.TOUCHES)
+        if (f := book.read(sh)) is not None
+        for c in s.DATE_COLUMNS[sh]
+        if c in f
+    ]
+    if order := infer_date_order(dates):  # the tracker's own 15/04/2026 says how it writes dates
+        defaults.loc[defaults[s.SETTING].eq("Date order"), s.SETTING_VALUE] = ORDER_NAMES[order]
     return defaults[~defaults[s.SETTING].map(s.header_key).isin(have)].reset_index(drop=True)
 
 

@@ -20,6 +20,8 @@ def missing_structure(raw: dict[str, pd.DataFrame | None]) -> list[Problem]:
         if raw.get(sheet) is None:
             problems.append(Problem(sheet, None, None, "sheet is missing; run `leadbook adopt` to add it"))
             continue
+        if sheet == s.SETTINGS:  # parse_settings says what a Settings header lacks
+            continue
         for column in s.REQUIRED.get(sheet, ()):
             if column not in raw[sheet].columns:
                 problems.append(Problem(sheet, 1, column, "required column is missing from the header row"))
@@ -69,14 +71,15 @@ def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Proble
 def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Problem]:
     """Every problem found in the raw frames of a workbook, in sheet order."""
     problems = missing_structure(raw)
+    settings, found = parse_settings(raw.get(s.SETTINGS))
+    problems += found
     frames = {}
     for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS):
-        frames[sheet], found = clean(sheet, raw.get(sheet))
+        frames[sheet], found = clean(sheet, raw.get(sheet), settings.date_order)
         problems += found
         problems += future_dates(sheet, frames[sheet], today)
     problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
     problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
     problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])
-    problems += parse_settings(raw.get(s.SETTINGS))[1]
     order = {sheet: i for i, sheet in enumerate(s.SHEETS)}
     return sorted(problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column or ""))

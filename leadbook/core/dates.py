@@ -153,3 +153,83 @@ def _column_dates(values: pd.Series, parts: pd.DataFrame | None, order: str) -> 
     kept = out.astype(object).where(out.notna(), None)
     kept[bad] = values[bad]
     return kept, bad
+
+
+ORDER_NAMES = {DAY: "Day first", MONTH: "Month first"}
+
+
+def _ns(stamps: pd.Series) -> pd.Series:
+    """Timestamps a datetime64[ns] column holds (1677 to 2262); others NaT (a year 9999 is a typo)."""
+    stamps = pd.to_datetime(stamps)
+    return stamps.where(stamps.between(pd.Timestamp.min, pd.Timestamp.max)).astype("datetime64[ns]")
+
+
+def _one_order(parts: pd.DataFrame, order: str | None) -> tuple[pd.Series, pd.Series]:
+    """Numeric dates by `order`; with None, only those that read one way. And the ambiguous mask."""
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    if order:
+        return _ns(_from_parts(parts, order)), pd.Series(False, index=parts.index)
+    day_first = a.gt(12) | a.eq(b)
+    month_first = b.gt(12) & a.le(12)
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    for mask, rule in ((day_first, DAY), (month_first, MONTH)):
+        if mask.any():
+            out[mask] = _ns(_from_parts(parts[mask], rule))
+    return out, ~(day_first | month_first) & a.le(12) & b.le(12)
+
+
+def read_text_dates(text: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series]:
+    """Text date cells by leadbook's one rule, and a mask of those that need a Date order.
+
+    ISO (2026-04-03) always; 03/04/2026, 03.04.2026 or 3-4-26 by `order` ('day' / 'month', the
+    Settings 'Date order'), or with no order only when it reads one way (a part above 12, or
+    day = month); named months ("3 Apr 2026", "Apr 3, 2026") always. Anything else is NaT.
+    """
+    text = text.astype(str).str.strip()
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    ambiguous = pd.Series(False, index=text.index)
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
+    if iso.any():
+        parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce", utc=True)
+        out[iso] = _ns(parsed.dt.tz_convert(None))
+    parts = _numeric_parts(text[~iso]).dropna(subset=["a"])
+    if len(parts):
+        out[parts.index], ambiguous[parts.index] = _one_order(parts, order)
+    for fmt in TEXT_FORMATS:
+        rest = out.isna() & ~ambiguous & ~iso & ~text.index.isin(parts.index)
+        if not rest.any():
+            break
+        out[rest] = _ns(pd.to_datetime(text[rest], format=fmt, errors="coerce"))
+    return out, ambiguous
+
+
+def both_readings(text: object) -> str:
+    """'3 April or 4 March': what an ambiguous numeric date could mean, for a message."""
+    parts = _numeric_parts(pd.Series([str(text).strip()])).dropna(subset=["a"])
+    if not len(parts):
+        return "two ways"
+    day, month = (_from_parts(parts, order).iloc[0] for order in (DAY, MONTH))
+    return f"{day.day} {day:%B %Y} (day first) or {month.day} {month:%B %Y} (month first)"
+
+
+def ambiguous_message(value: object) -> str:
+    """The one message for a date that needs the Settings 'Date order'."""
+    return (
+        f"{value!r} can be read as {both_readings(value)}; set 'Date order' on the Settings sheet "
+        "to Day first or Month first"
+    )
+
+
+def infer_date_order(columns: list[pd.Series]) -> str | None:
+    """'day' / 'month' if the unambiguous numeric text dates in `columns` all agree, else None.
+
+    For adopt to store as Settings 'Date order': a tracker with 15/04/2026 is day first.
+    """
+    text = [c[c.map(lambda v: isinstance(v, str))].astype(str).str.strip() for c in columns if len(c)]
+    parts = _numeric_parts(pd.concat(text)) if text else pd.DataFrame(columns=["a", "b"])
+    parts = parts.dropna(subset=["a"])
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    day, month = bool(a.gt(12).any()), bool(b.gt(12).any())
+    if day == month:
+        return None
+    return DAY if day else MONTH
