@@ -64,23 +64,33 @@ class SheetReader:
                 dtype_coercion="strict",
                 use_columns=lambda column: _wanted(sheet, column.name, columns),
             )
-            table = loaded.to_arrow()
-        except fastexcel.UnsupportedColumnTypeCombinationError:
-            return self.exact_frame(sheet, name, columns)
+            table, errors = loaded.to_arrow_with_errors()
+        except (fastexcel.UnsupportedColumnTypeCombinationError, fastexcel.CalamineCellError):
+            return self.exact_frame(sheet, name, columns, top)  # mixed types, or a column of errors only
         names = [c.name for c in loaded.selected_columns]
         if any(_is_repeat(header, names) for header in names):  # fastexcel renamed a repeated header
-            return self.exact_frame(sheet, name, columns)
+            return self.exact_frame(sheet, name, columns, top)
         if any(c.dtype == "duration" for c in loaded.selected_columns):  # time-of-day cells
-            return self.exact_frame(sheet, name, columns)
-        return typed_frame(sheet, names, table, top)
+            return self.exact_frame(sheet, name, columns, top)
+        return with_errors(typed_frame(sheet, names, table, top), sheet, loaded, errors, top)
 
-    def exact_frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def exact_frame(
+        self, sheet: str, name: str, columns: tuple[str, ...] | None = None, top: int | None = None
+    ) -> pd.DataFrame:
         """The sheet read cell by cell with python-calamine: every cell keeps its own type."""
         frame = frame_from_rows(sheet, self.rows(name))[0]
-        if columns is None:
+        if columns is not None:
+            frame = frame[[c for c in frame.columns if c in columns]]
+            frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
+        if top is None:
             return frame
-        frame = frame[[c for c in frame.columns if c in columns]]
-        return frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
+        try:  # python-calamine gives an error cell as "": its text comes from a load as text
+            loaded = self._book.load_sheet(
+                name, header_row=top, dtypes="string", use_columns=lambda c: _wanted(sheet, c.name, columns)
+            )
+            return with_errors(frame, sheet, loaded, loaded.to_arrow_with_errors()[1], top)
+        except fastexcel.FastExcelError:
+            return frame
 
     def rows(self, name: str) -> list[list[object]]:
         """The sheet's cell values from A1, as python-calamine gives them."""
@@ -89,6 +99,31 @@ class SheetReader:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for damaged sheets
             raise LeadbookError(f"{self.path.name} cannot be read: {exc}", name) from exc
+
+
+# calamine's names for Excel's error values, as Excel shows them
+ERROR_TEXT = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}  # fmt: skip
+
+
+def with_errors(frame: pd.DataFrame, sheet: str, loaded, errors, top: int) -> pd.DataFrame:
+    """The frame, with `attrs[CELL_ERRORS]` = {(Excel row, column): '#REF!'} for its error cells.
+
+    The cells themselves read as blank, so no rule ever counts `#N/A` as a value; `clean` reports them.
+    """
+    by_index = {c.index: c.name for c in loaded.selected_columns}
+    mapping = s.map_headers(sheet, list(by_index.values()))
+    found = {}
+    for error in errors.errors if errors is not None else ():
+        kind = re.search(r"Error\((\w+)\)", error.detail)
+        header = by_index.get(error.offset_position[1])
+        if kind and header is not None:
+            row = top + 2 + error.offset_position[0]
+            found[(row, mapping[header])] = ERROR_TEXT.get(kind.group(1), f"#{kind.group(1).upper()}")
+    frame.attrs[s.CELL_ERRORS] = found
+    return frame
 
 
 def _wanted(sheet: str, header: str, columns: tuple[str, ...] | None) -> bool:

@@ -93,7 +93,7 @@ def clean(
     """
     columns = s.COLUMNS.get(sheet, ())
     frame = pd.DataFrame(index=pd.RangeIndex(2, 2, name="row")) if raw is None else raw.copy()
-    problems: list[Problem] = []
+    problems = cell_errors(sheet, raw)
     for column in columns:
         if column not in frame.columns:
             frame[column] = None
@@ -121,6 +121,17 @@ def clean(
         if column in frame.columns:
             frame[column] = _per_value(frame[column], _text)
     return frame, problems
+
+
+def cell_errors(sheet: str, raw: pd.DataFrame | None) -> list[Problem]:
+    """An error value (#REF!, #N/A...) the reader found: read as blank, so it is said here."""
+    found = raw.attrs.get(s.CELL_ERRORS, {}) if raw is not None else {}
+    return [
+        Problem(
+            sheet, row, column, f"{text} is an error value, read as blank; fix the formula or clear the cell"
+        )
+        for (row, column), text in sorted(found.items())
+    ]
 
 
 def _text(value: object) -> object:

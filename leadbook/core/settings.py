@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.clean import EXCEL_EPOCH, SERIALS
+from leadbook.core.clean import EXCEL_EPOCH, SERIALS, cell_errors
 from leadbook.core.dates import ambiguous_message, date_order, read_text_dates
 from leadbook.core.problems import LeadbookError, Problem
 
@@ -275,7 +275,7 @@ def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]
             "Value headers above the rows",
         )]  # fmt: skip
     rows = _keyed_rows(frame)
-    problems = [p for p in rows if isinstance(p, Problem)]
+    problems = cell_errors(s.SETTINGS, frame) + [p for p in rows if isinstance(p, Problem)]
     rows = [r for r in rows if not isinstance(r, Problem)]
     values: dict[str, object] = {}
     tables = {s.SOURCE: dict(_SOURCE_POINTS), **_copy(_ANSWER_POINTS)}
