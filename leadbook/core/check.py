@@ -10,6 +10,7 @@ from leadbook.core import schema as s
 from leadbook.core.clean import clean
 from leadbook.core.problems import Problem
 from leadbook.core.qualify import first_rows
+from leadbook.core.scoring import override_column
 from leadbook.core.settings import parse_settings
 
 
@@ -68,6 +69,21 @@ def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Proble
     return problems
 
 
+def bad_overrides(leads: pd.DataFrame) -> list[Problem]:
+    """A Score override that is not a number from 0 to 100 (scoring uses the computed score, or clips)."""
+    column = override_column(leads)
+    if column is None:
+        return []
+    given = leads[column].notna() & leads[column].astype(str).str.strip().ne("")
+    number = pd.to_numeric(leads[column].where(given), errors="coerce")
+    bad = given & ~number.between(0, 100)
+    return [
+        Problem(s.LEADS, int(r), column, f"{v!r} is not a score from 0 to 100; "
+                + ("the computed score is used" if pd.isna(number[r]) else "it counts as 0 or 100"))
+        for r, v in leads.loc[bad, column].items()
+    ]  # fmt: skip
+
+
 def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Problem]:
     """Every problem found in the raw frames of a workbook, in sheet order."""
     problems = missing_structure(raw)
@@ -79,6 +95,7 @@ def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Prob
         problems += found
         problems += future_dates(sheet, frames[sheet], today)
     problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
+    problems += bad_overrides(frames[s.LEADS])
     problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
     problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])
     order = {sheet: i for i, sheet in enumerate(s.SHEETS)}
