@@ -10,14 +10,14 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from leadbook.book.base import Book
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
-from leadbook.core.check import check_book, orphan_touches
+from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches
 from leadbook.core.clean import clean
 from leadbook.core.importing import ImportOptions, as_text, import_frame
 from leadbook.core.merge import merge_leads
@@ -25,7 +25,7 @@ from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
-from leadbook.core.settings import Settings, settings_or_raise
+from leadbook.core.settings import Settings, parse_settings, settings_or_raise
 from leadbook.core.summary import summary_plan
 from leadbook.core.touch_import import match_touches
 
@@ -82,6 +82,7 @@ class Frames:
     touches: pd.DataFrame
     prospects: pd.DataFrame
     settings: Settings
+    skipped: list[Problem] = field(default_factory=list)  # rows skipped or read in part (check lists them)
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:
@@ -109,10 +110,25 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
     settings_sheet = book.read(s.SETTINGS)
     split.lap("read")
     settings = settings_or_raise(settings_sheet)
-    frames = {sheet: clean(sheet, frame, settings.date_order)[0] for sheet, frame in raw.items()}
+    cleaned = {sheet: clean(sheet, frame, settings.date_order) for sheet, frame in raw.items()}
+    frames = {sheet: frame for sheet, (frame, _) in cleaned.items()}
     split.lap("clean")
     leads = frames[s.LEADS]
-    return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings)
+    skipped = [p for _, found in cleaned.values() for p in found] + parse_settings(settings_sheet)[1]
+    skipped += (
+        missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads) + orphan_touches(leads, frames[s.TOUCHES])
+    )
+    return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings, skipped)
+
+
+def skipped_rows(problems: list[Problem]) -> int:
+    """How many rows a command skipped or read in part (each listed by `check`)."""
+    return len({(p.sheet, p.row) for p in problems})
+
+
+def _tell(skipped: list[Problem] | None, frames: Frames) -> None:
+    if skipped is not None:
+        skipped += frames.skipped
 
 
 def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
@@ -158,10 +174,15 @@ def refresh(
     write: bool = True,
     who: str = "leadbook refresh",
     now: dt.datetime | None = None,
+    skipped: list[Problem] | None = None,
 ) -> Refreshed:
-    """Recompute the owned Leads columns and write the ones that changed (disqualifications logged)."""
+    """Recompute the owned Leads columns and write the ones that changed (disqualifications logged).
+
+    `skipped`, if given, is extended with the rows skipped or read in part (as in every action).
+    """
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     new = values[list(columns)]
     plan = Plan([SetCells(s.LEADS, changed_rows(frames.leads, new))])
@@ -179,10 +200,18 @@ def refresh(
     return refreshed
 
 
-def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: bool = False) -> Outcome:
+def qualify(
+    book: Book,
+    today: dt.date,
+    who: str,
+    now: dt.datetime,
+    dry_run: bool = False,
+    skipped: list[Problem] | None = None,
+) -> Outcome:
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     outcome = qualifying_plan(
         frames.leads, frames.prospects, values, values[[s.STATUS, s.REASONS]], today, who, now
@@ -195,10 +224,13 @@ def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: boo
     return outcome
 
 
-def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
+def summary(
+    book: Book, today: dt.date, write: bool = True, skipped: list[Problem] | None = None
+) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     leads = with_values(frames.leads, values)
     op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)
