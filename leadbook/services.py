@@ -115,9 +115,8 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
     split.lap("clean")
     leads = frames[s.LEADS]
     skipped = [p for _, found in cleaned.values() for p in found] + parse_settings(settings_sheet)[1]
-    skipped += (
-        missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads) + orphan_touches(leads, frames[s.TOUCHES])
-    )
+    skipped += missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads)
+    skipped += missing_ids(s.TOUCHES, frames[s.TOUCHES]) + orphan_touches(leads, frames[s.TOUCHES])
     return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings, skipped)
 
 

@@ -95,6 +95,7 @@ def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Prob
         problems += found
         problems += future_dates(sheet, frames[sheet], today)
     problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
+    problems += missing_ids(s.TOUCHES, frames[s.TOUCHES])  # a touch for no lead counts for none
     problems += bad_overrides(frames[s.LEADS])
     problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
     problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])
