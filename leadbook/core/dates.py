@@ -84,13 +84,19 @@ def _from_parts(parts: pd.DataFrame, order: str) -> pd.Series:
     )  # fmt: skip
 
 
+def _ns(stamps: pd.Series) -> pd.Series:
+    """Timestamps a datetime64[ns] column holds (1677 to 2262); others NaT (a year 9999 is a typo)."""
+    stamps = pd.to_datetime(stamps)
+    return stamps.where(stamps.between(pd.Timestamp.min, pd.Timestamp.max)).astype("datetime64[ns]")
+
+
 def _serial(values: pd.Series) -> pd.Series:
     """Excel serial numbers (1 = 1900-01-01) and yyyymmdd numbers as Timestamps."""
     number = pd.to_numeric(values, errors="coerce")
     ymd = number.between(19000101, 21001231) & number.eq(number.round())
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    out[ymd] = pd.to_datetime(number[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
-    serial = number.between(1, 2958465) & ~ymd
+    out[ymd] = _ns(pd.to_datetime(number[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"))
+    serial = number.between(1, 100_000) & ~ymd  # to 2173: later serials are typos, not dates
     out[serial] = EXCEL_EPOCH + pd.to_timedelta(number[serial], unit="D")
     return out.dt.round("s")
 
@@ -100,14 +106,14 @@ def _text_dates(text: pd.Series) -> pd.Series:
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
     if iso.any():
         parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce", utc=True)
-        out[iso] = parsed.dt.tz_convert(None)  # UTC wall time, the form exports mean by 'Z'
+        out[iso] = _ns(parsed.dt.tz_convert(None))  # UTC wall time, the form exports mean by 'Z'
     rest = out.isna() & text.str.match(r"^\d+(\.\d+)?$")
     out[rest] = _serial(text[rest])
     for fmt in TEXT_FORMATS:
         rest = out.isna()
         if not rest.any():
             break
-        out[rest] = pd.to_datetime(text[rest], format=fmt, errors="coerce")
+        out[rest] = _ns(pd.to_datetime(text[rest], format=fmt, errors="coerce"))
     return out
 
 
@@ -141,11 +147,11 @@ def _column_dates(values: pd.Series, parts: pd.DataFrame | None, order: str) -> 
     is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
     is_text = values.map(lambda v: isinstance(v, str))
     if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date].map(lambda v: pd.Timestamp(v).tz_localize(None)))
+        out[is_date] = _ns(pd.to_datetime(values[is_date].map(lambda v: pd.Timestamp(v).tz_localize(None))))
     if is_number.any():
         out[is_number] = _serial(values[is_number])
     if parts is not None and len(parts):
-        out[parts.index] = _from_parts(parts, order)
+        out[parts.index] = _ns(_from_parts(parts, order))
     text = is_text & out.isna()
     if text.any():
         out[text] = _text_dates(values[text].astype(str).str.strip())
@@ -156,12 +162,6 @@ def _column_dates(values: pd.Series, parts: pd.DataFrame | None, order: str) -> 
 
 
 ORDER_NAMES = {DAY: "Day first", MONTH: "Month first"}
-
-
-def _ns(stamps: pd.Series) -> pd.Series:
-    """Timestamps a datetime64[ns] column holds (1677 to 2262); others NaT (a year 9999 is a typo)."""
-    stamps = pd.to_datetime(stamps)
-    return stamps.where(stamps.between(pd.Timestamp.min, pd.Timestamp.max)).astype("datetime64[ns]")
 
 
 def _one_order(parts: pd.DataFrame, order: str | None) -> tuple[pd.Series, pd.Series]:

@@ -45,3 +45,14 @@ def test_infer_date_order_from_unambiguous_text_dates():
     assert infer_date_order([pd.Series(["04/15/2026"]), pd.Series(["01/02/2026"])]) == MONTH
     assert infer_date_order([pd.Series(["15/04/2026", "04/15/2026"])]) is None  # mixed: cannot tell
     assert infer_date_order([pd.Series(["03/04/2026"])]) is None and infer_date_order([]) is None
+
+
+def test_import_dates_past_what_a_timestamp_holds_are_reported_not_a_traceback():
+    import datetime as dt
+
+    from leadbook.core.dates import parse_dates
+
+    cells = ["01/01/9999", "9999-01-01", "99991231", "1 Jan 9999", 2958465, dt.date(9999, 1, 1), "15/02/2026"]
+    frame, problems = parse_dates(pd.DataFrame({"d": cells}, dtype=object), ["d"], "Leads", None)
+    assert [p.row for p in problems] == [0, 1, 2, 3, 4, 5]
+    assert frame.loc[6, "d"] == pd.Timestamp("2026-02-15")
