@@ -124,14 +124,15 @@ def clean(
 
 
 def cell_errors(sheet: str, raw: pd.DataFrame | None) -> list[Problem]:
-    """An error value (#REF!, #N/A...) the reader found: read as blank, so it is said here."""
+    """What the reader found but read as blank: error values (#REF!, #N/A...), date cells past any date."""
     found = raw.attrs.get(s.CELL_ERRORS, {}) if raw is not None else {}
-    return [
-        Problem(
-            sheet, row, column, f"{text} is an error value, read as blank; fix the formula or clear the cell"
-        )
-        for (row, column), text in sorted(found.items())
-    ]
+    return [Problem(sheet, row, column, _unread(text)) for (row, column), text in sorted(found.items())]
+
+
+def _unread(text: str) -> str:
+    if text.startswith("#"):
+        return f"{text} is an error value, read as blank; fix the formula or clear the cell"
+    return f"a date cell holding {text} is no date; enter a date like 2026-03-31"
 
 
 def _text(value: object) -> object:

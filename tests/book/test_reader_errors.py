@@ -4,6 +4,7 @@ import datetime as dt
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from leadbook import services
 from leadbook.book.filebook import FileBook
@@ -62,3 +63,45 @@ def test_a_column_holding_only_error_values_reads_without_a_traceback(tmp_path):
     found = located(services.check(FileBook(path, services.NEEDS["check"]), TODAY))
     assert "#NAME? is an error value" in found[(s.LEADS, 2, s.NOTES)]
     assert "#NULL! is an error value" in found[(s.LEADS, 3, s.NOTES)]
+
+
+def test_a_date_cell_holding_a_number_past_any_date_is_reported_not_a_traceback(tmp_path):
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name, header in ((s.LEADS, [s.LEAD_ID, s.NAME, s.CREATED]), (s.TOUCHES, [s.DATE, s.LEAD_ID])):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, header)
+    leads, touches = wb.get_worksheet_by_name(s.LEADS), wb.get_worksheet_by_name(s.TOUCHES)
+    for r, number in enumerate([1e15, 2958466, 46000], start=1):
+        leads.write_row(r, 0, [f"L{r}", "Bo"])
+        leads.write_number(r, 2, number, date)
+    touches.write_number(1, 0, 1e9, date)
+    touches.write_string(1, 1, "L1")
+    wb.close()
+    found = located(services.check(FileBook(path, services.NEEDS["check"]), TODAY))
+    assert "a date cell holding 1e+15 is no date" in found[(s.LEADS, 2, s.CREATED)]
+    assert "2958466.0 is not a date" in found[(s.LEADS, 3, s.CREATED)]
+    assert "a date cell holding 1e+09 is no date" in found[(s.TOUCHES, 2, s.DATE)]
+    assert (s.LEADS, 4, s.CREATED) not in found
+
+
+def test_a_date_cell_holding_1e300_is_read_by_openpyxl_instead_of_panicking(tmp_path):
+    """calamine panics (a Rust PanicException, not an Exception) converting it; the reader falls back."""
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for name in s.SHEETS:
+        wb.add_worksheet(name).write_row(0, 0, list(s.COLUMNS.get(name, ("x",)))[:3])
+    touches = wb.get_worksheet_by_name(s.TOUCHES)
+    for r, value in enumerate([1e300, "soon", -1e300, 1e20], start=1):
+        touches.write_string(r, 1, "L1")
+        touches.write(r, 0, value, date)
+    wb.get_worksheet_by_name(s.LEADS).write_row(1, 0, ["L1", dt.datetime(2026, 11, 2), "Bo"])
+    wb.close()
+    found = located(services.check(FileBook(path, services.NEEDS["check"]), TODAY))
+    assert "'soon' is not a date" in found[(s.TOUCHES, 3, s.DATE)]
+    for row in (2, 4, 5):
+        assert found[(s.TOUCHES, row, s.DATE)].count("|") == 1, found[(s.TOUCHES, row, s.DATE)]
+    result = services.refresh(FileBook(path, services.NEEDS["refresh"]), TODAY, write=False)
+    assert result.values[s.TOUCH_COUNT].tolist() == [0]
