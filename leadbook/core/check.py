@@ -57,7 +57,7 @@ def orphan_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> list[Problem]:
 
 
 def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Problem]:
-    """Dates that cannot have happened yet (Created, touch Date, Qualified on, Closed on)."""
+    """Dates that cannot have happened yet, or before 1900 (Created, touch Date, Qualified on, Closed on)."""
     problems = []
     limit = pd.Timestamp(today) + pd.Timedelta(days=1)
     for column in s.PAST_DATE_COLUMNS.get(sheet, ()):
@@ -66,7 +66,15 @@ def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Proble
             Problem(sheet, int(r), column, f"{v:%Y-%m-%d} is in the future")
             for r, v in frame.loc[late, column].items()
         ]
+        early = frame[column] < EARLIEST  # Excel shows serial 0 as 1900-01-00: a number typed in a date cell
+        problems += [
+            Problem(sheet, int(r), column, f"{v:%Y-%m-%d} is before 1900; enter a date like 2026-03-31")
+            for r, v in frame.loc[early, column].items()
+        ]
     return problems
+
+
+EARLIEST = pd.Timestamp("1900-01-01")
 
 
 def bad_overrides(leads: pd.DataFrame) -> list[Problem]:

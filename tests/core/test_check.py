@@ -96,3 +96,11 @@ def test_ambiguous_text_dates_are_reported_unless_settings_give_the_order():
     settings.loc[settings[s.SETTING].eq("Date order"), s.SETTING_VALUE] = "Day first"
     sheet = raw(settings.to_numpy().tolist(), list(s.SETTINGS_COLUMNS))
     assert check_book(book(**{s.TOUCHES: touches, s.SETTINGS: sheet}), TODAY) == []
+
+
+def test_a_date_before_1900_is_reported_as_a_date():
+    leads = raw([lead("L1", created=dt.datetime(1899, 12, 31)), lead("L2")])
+    problems = check_book(book(**{s.LEADS: leads}), TODAY)
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (2, s.CREATED, "1899-12-31 is before 1900; enter a date like 2026-03-31")
+    ]
