@@ -13,6 +13,7 @@ import sys
 import time
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
@@ -26,9 +27,11 @@ from leadbook.book.importfile import read_export
 from leadbook.book.safety import refuse_if_open
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
-from leadbook.core.importing import ImportOptions
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.sample import sample_book
+
+if TYPE_CHECKING:
+    from leadbook.core.importing import ImportOptions
 
 app = typer.Typer(
     help="Lead qualifying and follow-up in your own Excel workbook.",
@@ -113,30 +116,43 @@ def new(
 
 @app.command()
 @reports_errors
-def adopt(book: Path = BookArg) -> None:
-    """Make an existing tracker a leadbook: map its headers, add what is missing, change nothing else."""
-    from leadbook.book.template import adopt_book
+def adopt(
+    book: Path = BookArg,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the mapping and what would be added; write nothing."
+    ),
+    leads_sheet: str | None = typer.Option(None, "--leads-sheet", help="The sheet holding your leads."),
+    touches_sheet: str | None = typer.Option(
+        None,
+        "--touches-sheet",
+        help="The sheet logging your calls and emails ('none': leadbook adds Touches).",
+    ),
+    prospects_sheet: str | None = typer.Option(
+        None,
+        "--prospects-sheet",
+        help="The sheet of your prospects / opportunities ('none': leadbook adds one).",
+    ),
+    header_row: list[str] = typer.Option(
+        [],
+        "--header-row",
+        help="The header row of the leads sheet (N), or of a named sheet (SHEET=N); repeatable.",
+    ),
+) -> None:
+    """Make an existing tracker a leadbook: find its sheets and columns, add what is missing, change nothing else."""
+    from leadbook.cli_adopt import adopt_command
 
-    mapping, added = adopt_book(book)
-    table = Table(title="Headers read as leadbook columns", title_justify="left")
-    for header in ("Sheet", "Your header", "leadbook column"):
-        table.add_column(header)
-    for sheet, pairs in mapping.items():
-        for theirs, ours in pairs.items():
-            table.add_row(sheet, theirs, ours)
-    console.print(table if table.row_count else "Every header already has its leadbook name.")
-    settings_rows = [a for a in added if a.startswith("Settings row")]
-    shown = [a for a in added if a not in settings_rows]
-    if settings_rows:
-        shown.append(f"{len(settings_rows)} Settings rows with their defaults")
-    console.print("Added:\n  " + ("\n  ".join(shown) if shown else "nothing (already a leadbook)"))
+    adopt_command(console, book, dry_run, (leads_sheet, touches_sheet, prospects_sheet), header_row)
 
 
 @app.command()
 @reports_errors
 def check(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
-    """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs."""
-    problems = services.check(FileBook(book, services.NEEDS["check"]), _today(today))
+    """Validate the workbook: sheets, columns, dropdown values, dates, duplicate and unknown Lead IDs,
+    repeated headers, sheets that look like an unread touch log; prints the stored mapping in use."""
+    target = FileBook(book, services.NEEDS["check"])
+    problems = services.check(target, _today(today))
+    for line in services.mapping_in_use(target):  # the mapping adopt stored (your own sheet names)
+        console.print(line)
     if not problems:
         console.print(f"[green]No problems[/] in {book}")
         return
@@ -327,6 +343,8 @@ def import_(
         order = parse_order(date_order) if date_order else None
     except ValueError:
         raise LeadbookError(f"--date-order {date_order!r}: use day or month") from None
+    from leadbook.core.importing import ImportOptions  # phone numbers and fuzzy matching: imports only
+
     options = ImportOptions(source=source, owner=owner, date_order=order)
     target = FileBook(book)
     for path in files:

@@ -6,28 +6,31 @@ Each works on any `Book` backend, so the file and the live paths give the same r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from leadbook.book.base import Book
+from leadbook.book.mapped import mapped
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches
 from leadbook.core.clean import clean
-from leadbook.core.importing import ImportOptions, as_text, import_frame
-from leadbook.core.merge import merge_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
 from leadbook.core.settings import Settings, parse_settings, settings_or_raise
 from leadbook.core.summary import summary_plan
-from leadbook.core.touch_import import match_touches
+
+if TYPE_CHECKING:
+    from leadbook.core.importing import ImportOptions
 
 REFRESH_COLUMNS = (s.SCORE, s.GRADE, s.REASONS, s.STATUS, *s.FOLLOW_UP_COLUMNS)
 
@@ -54,6 +57,16 @@ NEEDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     "import_inbox": {"Inbox": ALL, s.LEADS: ALL, s.SETTINGS: ALL},
     "calibrate": {s.LEADS: ALL, s.TOUCHES: RULE_TOUCH_COLUMNS, s.PROSPECTS: ALL, s.SETTINGS: ALL, s.LOG: ALL},
 }
+
+
+def through_mapping(action: Callable) -> Callable:
+    """The action reads and writes the book through its stored mapping (`book/mapped.py`)."""
+
+    @functools.wraps(action)
+    def run(book: Book, *args, **kwargs):
+        return action(mapped(book), *args, **kwargs)
+
+    return run
 
 
 class Split:
@@ -148,13 +161,35 @@ def with_values(leads: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return leads.drop(columns=[c for c in values.columns if c in leads.columns]).join(values)
 
 
+@through_mapping
 def check(book: Book, today: dt.date) -> list[Problem]:
     """Every problem in the book, each naming sheet, row and column."""
     present = {name.lower() for name in book.sheet_names()}
     raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
     for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
         raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
-    return check_book(raw, today)
+    return check_book(raw, today) + _mapping_problems(book)
+
+
+def _mapping_problems(book: Book) -> list[Problem]:
+    """Repeated headers and unread touch logs (backends that can give a sheet's cells)."""
+    from leadbook.book.mapped import MappedBook, header_rows
+    from leadbook.core.mapping_check import mapping_problems
+
+    if not hasattr(book, "rows"):
+        return []
+    base = book.base if isinstance(book, MappedBook) else book
+    mapping = book.mapping if isinstance(book, MappedBook) else None
+    look = base.head if hasattr(base, "head") else lambda name, upto: base.rows(name)[:upto]
+    samples = {name: look(name, 80) for name in base.sheet_names()}  # a long sheet is not read whole
+    return mapping_problems(samples, mapping, header_rows(samples, mapping))
+
+
+def mapping_in_use(book: Book) -> list[str]:
+    """The stored mapping as lines (none: the book carries leadbook's own names)."""
+    from leadbook.core.mapping_check import mapping_lines
+
+    return mapping_lines(getattr(mapped(book), "mapping", None))
 
 
 @dataclass
@@ -166,6 +201,7 @@ class Refreshed:
     orphans: list[Problem]
 
 
+@through_mapping
 def refresh(
     book: Book,
     today: dt.date,
@@ -199,6 +235,7 @@ def refresh(
     return refreshed
 
 
+@through_mapping
 def qualify(
     book: Book,
     today: dt.date,
@@ -223,6 +260,7 @@ def qualify(
     return outcome
 
 
+@through_mapping
 def summary(
     book: Book, today: dt.date, write: bool = True, skipped: list[Problem] | None = None
 ) -> ReplaceSheet:
@@ -259,6 +297,7 @@ class Imported:
         return {k: int(v) for k, v in self.status.value_counts().items()}
 
 
+@through_mapping
 def import_rows(
     book: Book,
     raw: pd.DataFrame,
@@ -275,6 +314,13 @@ def import_rows(
 
     `step` is told each phase as it starts (reading the book, matching, writing), for a progress bar.
     """
+    from leadbook.core.importing import (  # phone numbers, fuzzy matching: imports only
+        ImportOptions,
+        import_frame,
+    )
+    from leadbook.core.merge import merge_leads
+    from leadbook.core.touch_import import match_touches
+
     started = time.perf_counter()
     step("reading the workbook")
     leads, touches_frame, settings = _import_frames(book, touches)
@@ -316,6 +362,8 @@ def import_rows(
 
 def _import_frames(book: Book, touches: bool) -> tuple[pd.DataFrame, pd.DataFrame | None, Settings]:
     """Leads (and Touches for a call log) and Settings: only the sheets an import needs."""
+    from leadbook.core.importing import as_text
+
     needed = (s.LEADS, s.TOUCHES) if touches else (s.LEADS,)
     frames = []
     for sheet in needed:
@@ -341,6 +389,7 @@ def _import_options(options: ImportOptions, settings: Settings) -> ImportOptions
     )
 
 
+@through_mapping
 def calibrate(
     book: Book,
     today: dt.date,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,8 @@ from leadbook.book.base import header_row
 from leadbook.book.reader import SheetReader
 from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
 from leadbook.book.xlsx.guard import inspect
+from leadbook.core import schema as s
+from leadbook.core.mapping import SheetMap
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -18,6 +21,8 @@ if TYPE_CHECKING:  # openpyxl is imported only when a plan needs it (adopt's exi
     from openpyxl import Workbook
 
 SUFFIXES = (".xlsx", ".xlsm")
+# The sheets every rule reads, largest first: with `needs`, these are read two at a time.
+PREFETCH = (s.TOUCHES, s.LEADS, s.PROSPECTS, s.SETTINGS)
 
 
 def load(path: Path) -> Workbook:
@@ -45,11 +50,39 @@ class FileBook:
         self._backed_up = False
         self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
+        self._pending: dict[str, Future] = {}
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Start reading the needed rule sheets, two at a time (the parse runs outside the GIL,
+        so Touches and Leads load side by side on two cores). `read` then waits for its sheet;
+        a sheet's error surfaces there, as it would have without the prefetch."""
+        sheets = [sheet for sheet in PREFETCH if sheet in self.needs and self._name(sheet) is not None]
+        if len(sheets) < 2:
+            return
+        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="leadbook-read")
+        for sheet in sheets:
+            self._pending[sheet] = pool.submit(self._load, sheet, self._name(sheet), self.needs.get(sheet))
+        pool.shutdown(wait=False)
+
+    def _load(self, sheet: str, name: str, columns: tuple[str, ...] | None) -> pd.DataFrame:
+        return SheetReader(self.path).frame(
+            sheet, name, columns
+        )  # one fastexcel reader loads one sheet at a time
+
+    def _settle(self) -> None:
+        """Wait for reads still running (before the file changes under them); errors are dropped
+        here because a sheet nobody asked for cannot fail a command."""
+        for future in self._pending.values():
+            future.exception()
+        self._pending.clear()
 
     def sheet_names(self) -> list[str]:
         return list(self._reader.sheet_names)
 
     def read(self, sheet: str) -> pd.DataFrame | None:
+        if sheet in self._pending:
+            self._frames[sheet] = self._pending.pop(sheet).result()
         if sheet not in self._frames:
             name = self._name(sheet)
             columns = self.needs.get(sheet)
@@ -60,6 +93,24 @@ class FileBook:
         """The book's own spelling of a sheet name (sheet names match case-insensitively)."""
         names = {n.lower(): n for n in self.sheet_names()}
         return names.get(sheet.lower())
+
+    def rows(self, name: str) -> list[list[object]]:
+        """The named sheet's cell values from A1 (how a stored mapping reads a team's own sheet)."""
+        return self._reader.rows(self._name(name) or name)
+
+    def head(self, name: str, upto: int) -> list[list[object]]:
+        """The named sheet's first `upto` rows from A1, read from its XML only as far as that
+        (numbers and dates as their stored text): a look at a long sheet without parsing it."""
+        from leadbook.book.xlsx.interim import ZipParts
+        from leadbook.book.xlsx.workbook import BookMap
+        from leadbook.book.xlsx.writer import header_cells
+
+        parts = ZipParts(self.path)
+        try:
+            book = BookMap(parts)
+            return header_cells(parts, book, book.sheet_part(self._name(name) or name)[1], upto)
+        finally:
+            parts.close()
 
     def headers(self, sheet: str) -> list[object]:
         """The sheet's header cells as written (empty list if the sheet is absent)."""
@@ -76,15 +127,18 @@ class FileBook:
             if frame is not None and self.needs.get(sheet) is None
         }
 
-    def apply(self, plan: Plan) -> Path | None:
-        """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path."""
+    def apply(self, plan: Plan, maps: dict[str, SheetMap] | None = None) -> Path | None:
+        """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path.
+
+        `maps` (sheet name, lower case -> its stored mapping) place columns by the team's headers."""
         if not plan:
             return None
+        self._settle()
         refuse_if_open(self.path)
         # One backup per command (its first write), so a folder does not fill with copies.
         guard = {"expect": self._stamp, "backup": not self._backed_up}
         known = self._last_rows()
-        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known), **guard)
+        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
         self._backed_up = True
         self._stamp = stamp(self.path)
         self._frames.clear()
@@ -101,19 +155,26 @@ class FileBook:
         self.close()
 
 
-def write_plan(source: Path, target: Path, plan: Plan, last_rows: dict[str, int] | None = None) -> set[str]:
+def write_plan(
+    source: Path,
+    target: Path,
+    plan: Plan,
+    last_rows: dict[str, int] | None = None,
+    maps: dict[str, SheetMap] | None = None,
+) -> set[str]:
     """Write `target` as `source` with the plan applied in one package: cells and appended rows
     streamed into their sheets, owned sheets (Summary, Calibration) rebuilt whole; every part
     the plan does not touch copied as its compressed bytes. Returns the parts written or removed."""
-    from leadbook.book.summary_sheet import replace_in_parts
     from leadbook.book.xlsx.interim import ZipParts
     from leadbook.book.xlsx.writer import apply_cells
 
     parts = ZipParts(source)
     try:
-        apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows)
+        apply_cells(parts, [op for op in plan.ops if isinstance(op, SetCells | AppendRows)], last_rows, maps)
         for op in plan.ops:
             if isinstance(op, ReplaceSheet):
+                from leadbook.book.summary_sheet import replace_in_parts  # openpyxl: only for these
+
                 replace_in_parts(parts, op)
         parts.save(target)
         return parts.changed()

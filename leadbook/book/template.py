@@ -43,15 +43,28 @@ def header_mapping(path: Path) -> dict[str, dict[str, str]]:
     return mapping
 
 
-def adopt_book(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+def adopt_book(
+    path: Path, options=None, dry_run: bool = False
+) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Add the missing contract parts to a tracker; returns the header mapping and what was added.
 
     Everything goes through the package writer (`leadbook/book/adopt.py`): new sheets grafted,
     columns, dropdowns, Settings rows and highlights patched into the sheets the tracker has.
+    An unsure guess at the tracker's sheets raises, naming the option to give.
     """
     from leadbook.book.adopt import adopt_package
 
     path = Path(path)
-    refuse_if_open(path)
-    mapping = header_mapping(path)
-    return mapping, adopt_package(path)
+    if not dry_run:
+        refuse_if_open(path)
+    adoption = adopt_package(path, options, dry_run)
+    if adoption.mapping.unsure:
+        raise LeadbookError("; ".join(adoption.mapping.unsure))
+    return headers_read(adoption.mapping, path), adoption.added
+
+
+def headers_read(mapping, path: Path) -> dict[str, dict[str, str]]:
+    """Per role, each header leadbook reads as a contract column under another name."""
+    if not any(m.columns or m.name != role for role, m in mapping.sheets.items()):
+        return header_mapping(path)
+    return {role: {h: c for c, h in m.columns.items()} for role, m in mapping.sheets.items() if m.columns}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_touches, two_way
+from leadbook.core.engagement import known_touches, lead_ids, positions, two_way
 from leadbook.core.settings import NO_CALLS, NO_CONTACT, NURTURE, Settings
 
 ATTEMPTS, NEXT_KIND, TWO_WAY = "Attempts", "Next kind", "Two-way"
@@ -51,10 +51,10 @@ def business_days_after(
 
 def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules."""
-    ids = pd.Index(leads[s.LEAD_ID].dropna().unique())
+    ids = lead_ids(leads)
     known = known_touches(leads, touches)
     t = pd.DataFrame({
-        "lead": ids.get_indexer(known[s.LEAD_ID]),
+        "lead": positions(ids, known[s.LEAD_ID]),
         "date": known[s.DATE].dt.normalize(),
         "next": known[s.NEXT_DATE].dt.normalize(),
         "two_way": two_way(known).to_numpy(),
@@ -84,7 +84,7 @@ def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) 
         "no_contact": by["no_contact"].any(),
         "nurture": by["nurture"].any(),
     })  # fmt: skip
-    facts = facts.reindex(ids.get_indexer(leads[s.LEAD_ID]))
+    facts = facts.reindex(positions(ids, leads[s.LEAD_ID]))
     facts.index = leads.index
     flags = [TWO_WAY, "no_calls", "no_contact", "nurture"]
     facts[flags] = facts[flags].fillna(False).astype(bool)

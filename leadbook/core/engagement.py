@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
@@ -14,6 +15,22 @@ def two_way(touches: pd.DataFrame) -> pd.Series:
 
 def known_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     """Touches with a date whose Lead ID is on Leads (orphans are reported by check, not used)."""
-    known = pd.Index(leads[s.LEAD_ID].dropna().unique())  # an index lookup: ~2.5x isin(set) at 1M touches
-    keep = (known.get_indexer(touches[s.LEAD_ID]) >= 0) & touches[s.DATE].notna().to_numpy()
+    known = lead_ids(leads)
+    keep = (positions(known, touches[s.LEAD_ID]) >= 0) & touches[s.DATE].notna().to_numpy()
     return touches.loc[keep]
+
+
+def lead_ids(leads: pd.DataFrame) -> pd.Index:
+    """The distinct Lead IDs on Leads, in first-seen order (what `positions` looks up)."""
+    return pd.Index(leads[s.LEAD_ID].dropna().unique())
+
+
+def positions(ids: pd.Index, values: pd.Series) -> np.ndarray:
+    """Each value's position in the distinct `ids` (-1 when absent), as `Index.get_indexer` gives.
+
+    The values are factorised first (for Arrow-backed text that is Arrow's hashing) and only the
+    distinct ones looked up: about 3x faster than a lookup per value on 1M touches.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    found = np.append(ids.get_indexer(uniques), -1)  # code -1, a blank, finds nothing
+    return found[codes].astype(np.intp)

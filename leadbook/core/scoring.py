@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_touches, two_way
+from leadbook.core.engagement import known_touches, lead_ids, positions, two_way
 from leadbook.core.settings import BLANK_VALUE, OTHER_VALUE, Settings
 
 ENGAGEMENT = "Engagement"
@@ -86,7 +86,8 @@ def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd
         parts[question] = (points, words.mask(words.eq("") & points.ne(0), question.lower() + " blank"))
     sources = leads[s.SOURCE]
     points = value_points(sources, settings.source_points)
-    parts[s.SOURCE] = (points, sources.map(lambda v: f"{str(v).lower()} source" if v else "no source"))
+    named = {v: f"{str(v).lower()} source" for v in sources.dropna().unique() if v}
+    parts[s.SOURCE] = (points, sources.map(named).astype(object).fillna("no source"))
     by_key = {s.header_key(c): c for c in leads.columns}
     for name, table in settings.column_points.items():
         column = by_key.get(s.header_key(name))
@@ -105,24 +106,27 @@ def engagement(
 ) -> tuple[pd.Series, pd.Series]:
     """Decayed, capped engagement points per lead, and words naming the latest reply."""
     touches = known_touches(leads, touches)
-    answered = two_way(touches)
-    age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0)
+    ids = lead_ids(leads)
+    code = positions(ids, touches[s.LEAD_ID])  # each touch's lead, as a number: cheap to group by
+    answered = two_way(touches).to_numpy()
+    age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0).to_numpy()
     decay = np.power(0.5, age / settings.half_life_days)
-    raw = (
-        touches[s.DIRECTION].eq(s.IN) * settings.inbound_points + answered * settings.two_way_points
-    ) * decay
-    per_lead = raw.groupby(touches[s.LEAD_ID]).sum().clip(upper=settings.engagement_cap)
-    points = leads[s.LEAD_ID].map(per_lead).astype(float).fillna(0.0)
-    latest = touches.loc[answered].sort_values(s.DATE).drop_duplicates(s.LEAD_ID, keep="last")
-    days = (pd.Timestamp(today) - latest[s.DATE]).dt.days
+    inbound = touches[s.DIRECTION].eq(s.IN).to_numpy()
+    raw = (inbound * settings.inbound_points + answered * settings.two_way_points) * decay
+    per_lead = np.minimum(np.bincount(code, weights=raw, minlength=len(ids) + 1), settings.engagement_cap)
+    per_lead[-1] = 0.0  # the last slot: a lead without an ID (position -1) has no touches
+    lead = positions(ids, leads[s.LEAD_ID])
+    points = pd.Series(per_lead[lead], index=leads.index, dtype=float)
+    replies = np.flatnonzero(answered)
+    replies = replies[np.argsort(touches[s.DATE].to_numpy()[replies], kind="stable")]
+    last = pd.Series(replies, index=code[replies]).groupby(level=0).last()  # latest reply per lead
+    latest = touches.iloc[last.to_numpy()]
+    days = (pd.Timestamp(today) - latest[s.DATE]).dt.days.to_numpy()
+    when = np.where(days == 0, "today", days.astype(str) + np.where(days == 1, " day ago", " days ago"))
     what = latest[s.OUTCOME].fillna("answered").str.lower().where(latest[s.DIRECTION].ne(s.IN), "reached us")
-    said = what + " " + days.map(lambda d: "today" if d == 0 else f"{d} day{'s' if d != 1 else ''} ago")
-    words = (
-        leads[s.LEAD_ID]
-        .map(dict(zip(latest[s.LEAD_ID], said, strict=True)))
-        .astype(object)
-        .fillna("recent touches")
-    )
+    said = np.full(len(ids) + 1, "recent touches", dtype=object)  # the last slot: a lead without an ID
+    said[last.index.to_numpy()] = (what.astype(object) + " ").to_numpy() + when.astype(object)
+    words = pd.Series(said[lead], index=leads.index, dtype=object)
     capped = points >= settings.engagement_cap
     return points, words.where(~capped, words + " (engagement capped)")
 
@@ -148,12 +152,15 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
     top_values = np.take_along_axis(values, order, axis=1)
     top_words = np.take_along_axis(words.to_numpy(dtype=object), order, axis=1)
     rounded = np.round(top_values)  # half to even, as f"{v:+.0f}" rounds
+    # Each distinct number formatted once ("+15 "), then picked per lead: points take few values.
+    distinct, which = np.unique(rounded, return_inverse=True)
+    signed = np.array([f"{v:+.0f} " for v in distinct], dtype=object)[which.reshape(rounded.shape)]
     text = pd.Series("", index=points.index, dtype=object)
     for k in range(top_values.shape[1]):  # a few columns, each vectorised over every lead
-        number = np.where(rounded[:, k] > 0, "+", "-").astype(object) + np.abs(rounded[:, k]).astype(
-            np.int64
-        ).astype(str).astype(object)
-        piece = pd.Series(number + " " + top_words[:, k].astype(str).astype(object), index=points.index)
+        said = top_words[:, k]
+        if any(not isinstance(w, str) for w in said):
+            said = said.astype(str).astype(object)
+        piece = pd.Series(signed[:, k] + said, index=points.index)
         piece = piece.where(rounded[:, k] != 0, "")
         joined = text.where(text.eq(""), text + "; ") + piece
         text = text.where(piece.eq(""), joined)

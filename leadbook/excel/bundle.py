@@ -31,6 +31,7 @@ MODULES = (
     "core/*.py",
     "book/__init__.py",
     "book/base.py",
+    "book/mapped.py",
     "book/live*.py",
     "excel/__init__.py",
     "excel/macros.py",

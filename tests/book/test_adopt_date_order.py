@@ -17,6 +17,7 @@ def tracker(path, dates):
     ws.append(["Lead ID", "Name", "Created"])
     for i, date in enumerate(dates):
         ws.append([f"L{i}", f"Name {i}", date])
+    wb.create_sheet("Prospects").append(["Lead ID", "Stage"])
     settings = wb.create_sheet("Settings")  # a tracker with its own Settings (a new sheet: see report)
     settings.append(["Setting", "Value"])
     settings.append(["Need: Yes", 25])

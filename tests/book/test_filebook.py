@@ -41,6 +41,38 @@ def test_read_maps_headers_and_numbers_rows_as_excel_does(sample):
     assert FileBook(sample).read("Nope") is None
 
 
+def test_reads_two_at_a_time_give_the_frames_one_at_a_time_gives(sample):
+    from leadbook import services
+
+    needs = services.NEEDS["qualify"]
+    together, alone = FileBook(sample, needs), FileBook(sample)
+    assert len(together._pending) == 4  # Touches, Leads, Prospects and Settings, read ahead
+    for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS):
+        expected = alone.read(sheet)
+        if needs[sheet] is not None:
+            expected = expected[[c for c in expected.columns if c in needs[sheet]]]
+            expected = expected.loc[expected.notna().any(axis=1)]
+        pd.testing.assert_frame_equal(together.read(sheet), expected)
+
+
+def test_an_error_read_ahead_surfaces_when_that_sheet_is_asked_for(sample, monkeypatch):
+    from leadbook import services
+    from leadbook.book import reader
+
+    real = reader.SheetReader.frame
+
+    def broken(self, sheet, name, columns=None):
+        if sheet == s.TOUCHES:
+            raise LeadbookError("damaged", sheet)
+        return real(self, sheet, name, columns)
+
+    monkeypatch.setattr(reader.SheetReader, "frame", broken)
+    book = FileBook(sample, services.NEEDS["refresh"])
+    assert len(book.read(s.LEADS)) == 40
+    with pytest.raises(LeadbookError, match="damaged"):
+        book.read(s.TOUCHES)
+
+
 def test_set_cells_writes_only_those_cells_and_keeps_a_backup(sample):
     before = calamine_rows(sample, s.LEADS)
     backup = FileBook(sample).apply(set_score({2: 55, 5: 60}))

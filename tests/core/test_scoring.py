@@ -55,6 +55,21 @@ def test_engagement_decays_with_half_life_and_is_capped():
     assert "(engagement capped)" in result.loc[4, s.REASONS]
 
 
+def test_the_latest_reply_names_the_reason_and_a_same_day_tie_goes_to_the_lower_row():
+    touches = frame(s.TOUCHES, [
+        touch("L1", TODAY - dt.timedelta(days=3), outcome="Replied"),
+        touch("L1", TODAY - dt.timedelta(days=1), outcome="Talked"),
+        touch("L1", TODAY - dt.timedelta(days=1), outcome="Meeting booked"),
+        touch("L1", TODAY - dt.timedelta(days=9), outcome="Shared info"),
+        touch("L2", TODAY - dt.timedelta(days=2), outcome="Talked"),
+        touch("L9", TODAY, outcome="Replied"),  # an orphan: names nothing
+    ])  # fmt: skip
+    result = scores([lead("L2"), lead("L1"), lead("L3")], touches)
+    assert "meeting booked 1 day ago" in result.loc[3, s.REASONS]
+    assert "talked 2 days ago" in result.loc[2, s.REASONS]
+    assert result.loc[4, "Engagement"] == 0 and "ago" not in result.loc[4, s.REASONS]
+
+
 def test_one_way_touches_add_no_engagement():
     result = scores(
         [lead("L1")], frame(s.TOUCHES, [touch("L1", TODAY), touch("L1", TODAY, outcome="Left message")])

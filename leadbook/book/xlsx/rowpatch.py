@@ -5,6 +5,7 @@ the namespace prefix and the compiled patterns (`_row_open`, `_cell`, `_formula`
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -83,33 +84,27 @@ class RowPatch:
     def _direct(self, inner: str, r: int, row_style: str | None) -> str | None:
         """The row with its edits, each cell found by its reference; None when the row needs a full parse.
 
-        Owned cells are found with `str.find`, a new cell goes before the next existing one (or last),
-        so the row's other cells are never parsed.
+        The row's column letters are read in one C-speed pass (their order and numbers cached per
+        shape, as a sheet's rows mostly share one), owned cells are found with `str.find`, and a
+        new cell goes before the next existing one (or last), so other cells are never parsed.
         """
         edits = self.edits[r]
         last = self._last_cell(inner, r)
         if last is None:
             return None
+        if not all(c is None or (c.style is None and c.style_from is None) for c in edits.values()):
+            return None
         last_col, last_end = last
-        plain = all(c is None or (c.style is None and c.style_from is None) for c in edits.values())
-        if plain and min(edits) > last_col and _in_column_order(inner):  # all new, after the last: one splice
+        ordered, numbers, present = _shape(inner)
+        if min(edits) > last_col and ordered:  # all new, after the last: one splice
             fresh = "".join(self._fresh(col, r, row_style, {}) for col in sorted(edits))
             return inner[:last_end] + fresh + inner[last_end:]
         pieces = []
         for col in sorted(edits):
-            cell = edits[col]
-            if cell is not None and (cell.style_from is not None or cell.style is not None):
+            piece = self._piece(inner, r, row_style, col, (ordered, numbers, present), last)
+            if piece is None:
                 return None
-            m = self._find_cell(inner, col, r)
-            if m is not None:
-                pieces.append((m.start(), m.end(), self._replace(m, col, r, cell, {})))
-            elif cell is not None:
-                at = last_end if col > last_col else self._insert_at(inner, col, r, last_col)
-                if at is None:
-                    return None
-                pieces.append((at, at, self._fresh(col, r, row_style, {})))
-        if any(start == end for start, end, _ in pieces) and not _in_column_order(inner):
-            return None  # the full parse refuses the row, naming it
+            pieces.append(piece)
         pieces.sort(key=lambda piece: piece[0])  # stable: new cells at one place stay in column order
         out, pos = [], 0
         for start, end, text in pieces:
@@ -119,6 +114,27 @@ class RowPatch:
         text = "".join(out)
         self._check_dependents(text.encode())  # a master overwritten here may have dependents beside it
         return text
+
+    def _piece(
+        self, inner: str, r: int, row_style: str | None, col: int, shape: Shape, last: tuple[int, int]
+    ) -> tuple[int, int, str] | None:
+        """(start, end, text) replacing or inserting column `col`; None when the row needs a full parse."""
+        ordered, numbers, present = shape
+        cell = self.edits[r][col]
+        if col in present:
+            m = self._find_cell(inner, col, r)
+            return None if m is None else (m.start(), m.end(), self._replace(m, col, r, cell, {}))
+        if cell is None:
+            return (0, 0, "")
+        if not ordered:
+            return None  # the full parse refuses the row, naming it
+        at = last[1]
+        if col < last[0]:
+            m = self._find_cell(inner, numbers[bisect.bisect_right(numbers, col)], r)
+            if m is None:
+                return None
+            at = m.start()
+        return (at, at, self._fresh(col, r, row_style, {}))
 
     def _find_cell(self, inner: str, col: int, r: int) -> re.Match[str] | None:
         at = inner.find(f' r="{column_letter(col)}{r}"')
@@ -136,15 +152,6 @@ class RowPatch:
         if ref is None or int(ref[2]) != r:
             return None
         return column_number(ref[1]), m.end()
-
-    def _insert_at(self, inner: str, col: int, r: int, last_col: int) -> int | None:
-        if last_col - col > 64:
-            return None
-        for later in range(col + 1, last_col + 1):
-            m = self._find_cell(inner, later, r)
-            if m is not None:
-                return m.start()
-        return None
 
     def _cell_column(self, attrs: str, r: int, last_col: int) -> int:
         m = _CELL_REF.search(attrs)
@@ -166,15 +173,24 @@ class RowPatch:
         if cell is None:
             return ""
         if cell.style is None and cell.style_from is None:  # the common case: cached per column and kind
-            key = (col, row_style, cell.kind == "d")
-            style = self._fresh_styles.get(key, -1)
-            if style == -1:
+            key = (col, row_style, cell.kind)
+            pieces = self._fresh_styles.get(key)
+            if pieces is None:
                 base = int(row_style) if row_style is not None else None
-                style = self._fresh_styles[key] = self._new_style(col, base, cell, seen)
-        else:
-            base = int(row_style) if row_style is not None else None
-            style = self._new_style(col, base, cell, seen)
+                style = self._new_style(col, base, cell, seen)
+                pieces = self._fresh_styles[key] = self._pieces(col, style, cell.kind)
+            head, middle, end = pieces
+            return f"{head}{r}{middle}{cell.text}{end}"
+        base = int(row_style) if row_style is not None else None
+        style = self._new_style(col, base, cell, seen)
         return self._render(f"{column_letter(col)}{r}", "", style, cell)
+
+    def _pieces(self, col: int, style: int | None, kind: str) -> tuple[str, str, str]:
+        """`_render` of a new cell cut around its row number and text: (head, middle, end)."""
+        marker = Cell(kind, "\x00")
+        head, _, rest = self._render(f"{column_letter(col)}\x01", "", style, marker).partition("\x01")
+        middle, _, end = rest.partition("\x00")
+        return head, middle, end
 
     def _new_style(self, col: int, base: int | None, cell: Cell, seen: dict[int, int | None]) -> int | None:
         if cell.style is not None:
@@ -234,10 +250,23 @@ class RowPatch:
                 )
 
 
-def _in_column_order(inner: str) -> bool:
-    """True when the row's cell references ascend (column letters compare by length, then text)."""
-    keys = [(len(letters), letters) for letters, _ in _CELL_REF.findall(inner)]
-    return all(a < b for a, b in zip(keys, keys[1:], strict=False))
+_LETTERS = re.compile(r"""\sr=["']([A-Z]+)\d""")
+Shape = tuple[bool, list[int], frozenset[int]]
+_SHAPES: dict[tuple[str, ...], Shape] = {}  # rows of one sheet mostly share their column letters
+
+
+def _shape(inner: str) -> Shape:
+    """Whether a row's cell references ascend, and their column numbers (list and set)."""
+    letters = tuple(_LETTERS.findall(inner))
+    shape = _SHAPES.get(letters)
+    if shape is None:
+        keys = [(len(x), x) for x in letters]  # column letters compare by length, then text
+        ordered = all(a < b for a, b in zip(keys, keys[1:], strict=False))
+        numbers = [column_number(x) for x in letters]
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        shape = _SHAPES[letters] = (ordered, numbers, frozenset(numbers))
+    return shape
 
 
 @functools.cache

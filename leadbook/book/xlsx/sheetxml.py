@@ -58,7 +58,7 @@ class SheetPatch(RowPatch):
         self._last_r = 0
         self._broken: set[bytes] = set()  # shared-formula ids whose master was overwritten
         self._template: dict[int, int] = {}
-        self._fresh_styles: dict[tuple[int, str | None, bool], int | None] = {}
+        self._fresh_styles: dict[tuple[int, str | None, str], tuple[str, str, str]] = {}
         self._col_styles: list[tuple[int, int, int]] = []
 
     # -- the pass --------------------------------------------------------------------------

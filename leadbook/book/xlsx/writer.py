@@ -27,6 +27,7 @@ from leadbook.book.xlsx.tables import TableInfo, grow_table, table_info
 from leadbook.book.xlsx.tail import add_conditional_formatting, add_data_validations
 from leadbook.book.xlsx.workbook import BookMap, Parts
 from leadbook.core import schema as s
+from leadbook.core.mapping import SheetMap, resolve_columns
 from leadbook.core.plan import AppendRows, Op, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -57,6 +58,7 @@ class Layout:
     table_part: str | None = None
     table: TableInfo | None = None
     last_col: int = 0
+    new_headers: dict[str, str] = field(default_factory=dict)  # a column to add -> its header text
 
 
 TailFactory = Callable[[Layout, "Styles | None"], "TailEdit | None"]
@@ -75,9 +77,10 @@ class SheetWrite:
     widths: dict[str, float] = field(default_factory=dict)
     tails: list[TailFactory] = field(default_factory=list)
     last_row: int | None = None  # the last Excel row holding data, when the reader already knows it
+    mapping: SheetMap | None = None  # the sheet's stored mapping: header row and the team's headers
 
 
-def _header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
+def header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list[object]]:
     """Rows 1..upto as lists of values from column A (shared strings looked up)."""
     raw = leading_rows(chunks(parts, part), upto)
     wanted = {int(v) for cells in raw.values() for k, v in cells.values() if k == "s"}
@@ -99,12 +102,16 @@ def _raw_value(value: tuple[str, str] | None, strings: dict[int, str]) -> object
     return strings.get(int(text), "") if kind == "s" else text
 
 
-def layout(parts: Parts, book: BookMap, sheet: str) -> Layout:
-    """The sheet's header row and column positions, found as the reader finds them."""
+def layout(parts: Parts, book: BookMap, sheet: str, mapping: SheetMap | None = None) -> Layout:
+    """The sheet's header row and column positions, found as the reader finds them (or as the
+    stored mapping says: its header row, contract columns by the team's headers)."""
     name, part = book.sheet_part(sheet)
     table_part = book.table_part(name, part)
     table = table_info(parts.read(table_part)) if table_part else None
-    rows = _header_cells(parts, book, part, max(HEADER_SCAN, table.header_row if table else 0))
+    given = mapping.header if mapping else 0
+    rows = header_cells(parts, book, part, max(HEADER_SCAN, table.header_row if table else 0, given))
+    if given:
+        return _mapped_layout(rows, mapping, name, part, table_part, table)
     top = header_row(rows[:HEADER_SCAN]) + 1
     if table and top != table.header_row and any(v not in (None, "") for v in rows[top - 1]):
         raise LeadbookError(
@@ -125,6 +132,21 @@ def layout(parts: Parts, book: BookMap, sheet: str) -> Layout:
             positions.setdefault(mapping[str(h)], i)
     last = max([table.ref[2] if table else 0, *positions.values()], default=0)
     return Layout(name, part, top, positions, table_part, table, last)
+
+
+def _mapped_layout(
+    rows: list[list[object]],
+    mapping: SheetMap,
+    name: str,
+    part: str,
+    table_part: str | None,
+    table: TableInfo | None,
+) -> Layout:
+    top = table.header_row if table else mapping.header
+    headers = rows[top - 1] if len(rows) >= top else []
+    positions = resolve_columns(mapping.role, list(headers), mapping.columns)
+    last = max([table.ref[2] if table else 0, len(headers), *positions.values()], default=0)
+    return Layout(name, part, top, positions, table_part, table, last, dict(mapping.columns))
 
 
 def _append_start(parts: Parts, lay: Layout, count: int, known: int | None = None) -> int:
@@ -159,11 +181,14 @@ def _frame_edits(
     edits: Edits, frame: pd.DataFrame, positions: dict[str, int], date1904: bool, clear: bool
 ) -> None:
     rows = [int(r) for r in frame.index]
-    for name in frame.columns:
-        col = positions[name]
-        for r, cell in zip(rows, column_cells(frame[name], date1904), strict=True):
-            if cell is not None or clear:
-                edits.setdefault(r, {})[col] = cell
+    cols = [positions[name] for name in frame.columns]
+    columns = [column_cells(frame[name], date1904) for name in frame.columns]
+    for r, cells in zip(rows, zip(*columns, strict=True), strict=True):  # a row's cells in one dict
+        kept = {c: cell for c, cell in zip(cols, cells, strict=True) if cell is not None or clear}
+        if r in edits:
+            edits[r].update(kept)
+        elif kept:
+            edits[r] = kept
 
 
 def _add_missing(
@@ -175,7 +200,8 @@ def _add_missing(
     for offset, name in enumerate(missing, start=1):
         col = lay.last_col + offset
         lay.positions[name] = col
-        edits.setdefault(lay.header, {})[col] = Cell("s", escape(name), style_from=lay.last_col or None)
+        header = lay.new_headers.get(name, name)
+        edits.setdefault(lay.header, {})[col] = Cell("s", escape(header), style_from=lay.last_col or None)
         widths[col] = named_widths.get(name, column_width(name))
     return missing, widths
 
@@ -227,7 +253,7 @@ def highlight_edit(lay: Layout, styles: Styles | None) -> TailEdit | None:
 def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetWrite) -> bool:
     """Patch one sheet with its changes; True when a formula cell was overwritten."""
     sheet = work.name
-    lay = layout(parts, book, sheet)
+    lay = layout(parts, book, sheet, work.mapping)
     edits: Edits = {}
     names = [*work.columns, *(c for f in work.sets + work.appends for c in f.columns)]
     missing, widths = _add_missing(lay, names, edits, work.widths)
@@ -243,7 +269,9 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
             _frame_edits(edits, placed, lay.positions, book.date1904, clear=False)
             start += len(frame)
     tails = list(work.tails)
-    if sheet == s.LEADS and any(s.FOLLOW_UP in f.columns for f in work.sets):
+    if (work.mapping.role if work.mapping else sheet) == s.LEADS and any(
+        s.FOLLOW_UP in f.columns for f in work.sets
+    ):
         tails.append(highlight_edit)  # put back the colour rules if a user removed them
     tail_edits = [e for e in (make(lay, styles) for make in tails) if e is not None]
     patcher = SheetPatch(
@@ -262,13 +290,19 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
     return patcher.formula_overwritten
 
 
-def _by_sheet(ops: Iterable[Op], last_rows: dict[str, int]) -> dict[str, SheetWrite]:
+def _by_sheet(
+    ops: Iterable[Op], last_rows: dict[str, int], maps: dict[str, SheetMap] | None = None
+) -> dict[str, SheetWrite]:
     work: dict[str, SheetWrite] = {}
+    maps = maps or {}
     known = {name.lower(): row for name, row in last_rows.items()}
     for op in ops:
         if isinstance(op, SetCells | AppendRows) and not op.frame.empty:
             target = work.setdefault(
-                op.sheet.lower(), SheetWrite(op.sheet, last_row=known.get(op.sheet.lower()))
+                op.sheet.lower(),
+                SheetWrite(
+                    op.sheet, last_row=known.get(op.sheet.lower()), mapping=maps.get(op.sheet.lower())
+                ),
             )
             (target.sets if isinstance(op, SetCells) else target.appends).append(op.frame)
     return work
@@ -292,9 +326,14 @@ def edit_sheets(parts: Parts, work: Iterable[SheetWrite]) -> None:
         book.drop_calc_chain()
 
 
-def apply_cells(parts: Parts, ops: Iterable[Op], last_rows: dict[str, int] | None = None) -> None:
+def apply_cells(
+    parts: Parts,
+    ops: Iterable[Op],
+    last_rows: dict[str, int] | None = None,
+    maps: dict[str, SheetMap] | None = None,
+) -> None:
     """Apply every SetCells and AppendRows in `ops` to the package `parts`.
 
     `last_rows`: sheet -> last Excel row holding data, as the reader found it (sheets it read).
     """
-    edit_sheets(parts, _by_sheet(ops, last_rows or {}).values())
+    edit_sheets(parts, _by_sheet(ops, last_rows or {}, maps).values())

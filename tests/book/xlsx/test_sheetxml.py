@@ -296,6 +296,7 @@ def test_libreoffice_opens_a_patched_book(tmp_path):
 
 
 def test_column_cells_agree_with_cell_of_value_by_value():
+    import numpy as np
     import pandas as pd
 
     from leadbook.book.xlsx.cells import column_cells
@@ -304,6 +305,15 @@ def test_column_cells_agree_with_cell_of_value_by_value():
         [True, 1, 1.0, "1", None, float("nan"), "", pd.Timestamp("2026-11-23 06:00"), pd.NaT, False, 0]
     )
     assert column_cells(mixed) == [cell_of(v) for v in mixed.to_numpy(dtype=object)]
+    for column in (
+        ["b", "a", "b", None, "<&>"],  # text, repeated
+        [3, 1, 3, 0],
+        [1, 1.0, 2.5, 1, None],  # ints and floats equal as numbers: the same cell either way
+        [np.True_, 1, np.False_, 0],  # bools beside numbers: never merged
+        [True, None, False],
+    ):
+        series = pd.Series(column, dtype=object)
+        assert column_cells(series) == [cell_of(v) for v in series.to_numpy(dtype=object)], column
     dates = pd.Series(pd.to_datetime(["2026-11-23 00:00", None, "1900-01-01 00:00", "2026-11-23 12:00"]))
     assert column_cells(dates) == [cell_of(v) for v in dates.to_numpy(dtype=object)]
     assert column_cells(dates, date1904=True)[0] == cell_of(dt.date(2026, 11, 23), date1904=True)

@@ -1,0 +1,155 @@
+"""A book read and written through its stored mapping (the team's sheet and column names).
+
+Wraps any backend that can give a sheet's cell values (`rows(name)`) and apply a plan with column
+maps (`apply(plan, maps)`); the file backend does both. Frames and plans keep the contract names;
+only here do they meet the tracker's own. Without a stored mapping the book is used as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from leadbook.book.base import Book, header_row
+from leadbook.core import schema as s
+from leadbook.core.mapping import (
+    OURS,
+    ROLES,
+    Mapping,
+    SheetMap,
+    mapped_frame,
+    reference_key,
+    resolve_leads,
+    stored_mapping,
+    without_mapping_rows,
+)
+from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
+from leadbook.core.problems import LeadbookError
+
+SETTINGS_OURS = f"{s.SETTINGS}{OURS}"
+
+
+def settings_name(names: list[str]) -> str:
+    """leadbook's Settings sheet: "Settings (leadbook)" when the book has one, else "Settings"."""
+    return next((n for n in names if n.lower() == SETTINGS_OURS.lower()), s.SETTINGS)
+
+
+def book_mapping(book: Book) -> Mapping | None:
+    """The mapping stored in the book's Settings sheet (None: the book uses the contract names)."""
+    name = settings_name(book.sheet_names())
+    return stored_mapping(book.read(name))
+
+
+def mapped(book: Book) -> Book:
+    """The book through its stored mapping, or the book itself when it has none (or cannot use one)."""
+    if isinstance(book, MappedBook) or not hasattr(book, "rows"):
+        return book
+    mapping = book_mapping(book)
+    return book if mapping is None else MappedBook(book, mapping)
+
+
+def header_rows(samples: dict[str, list[list[object]]], mapping: Mapping | None) -> dict[str, int]:
+    """Role -> the 1-based header row in use on its sheet (stored, else the usual rule)."""
+    out = {}
+    for role in ROLES:
+        found = mapping.sheets.get(role) if mapping else None
+        name = found.name if found else next((n for n in samples if n.lower() == role.lower()), None)
+        if name is None or name not in samples:
+            continue
+        out[role] = found.header if found and found.header else header_row(samples[name]) + 1
+    return out
+
+
+class MappedBook:
+    """Contract sheets and columns in, the tracker's own out; never a cell the mapping does not own."""
+
+    def __init__(self, base, mapping: Mapping) -> None:
+        self.base = base
+        self.mapping = Mapping(dict(mapping.sheets), list(mapping.unsure), list(mapping.notes))
+        self.mapping.sheets.setdefault(s.SETTINGS, SheetMap(s.SETTINGS, settings_name(base.sheet_names()), 0))
+        self._frames: dict[str, pd.DataFrame | None] = {}
+        self.totals: dict[str, list[int]] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self.base, name)
+
+    def sheet_names(self) -> list[str]:
+        """The book's sheets, a mapped one under its contract name (a team's namesake marked theirs)."""
+        roles = {m.name.lower(): role for role, m in self.mapping.sheets.items()}
+        taken = {role.lower() for role in self.mapping.sheets}
+        out = []
+        for name in self.base.sheet_names():
+            role = roles.get(name.lower())
+            out.append(role if role else f"{name} (yours)" if name.lower() in taken else name)
+        return out
+
+    def _role(self, sheet: str) -> str:
+        return next((r for r in self.mapping.sheets if r.lower() == sheet.lower()), sheet)
+
+    def read(self, sheet: str) -> pd.DataFrame | None:
+        role = self._role(sheet)
+        if role not in self._frames:
+            self._frames[role] = self._read(role)
+        return self._frames[role]
+
+    def _read(self, role: str) -> pd.DataFrame | None:
+        found = self.mapping.sheets.get(role)
+        if found is None:
+            return self.base.read(role)
+        if found.name.lower() not in {n.lower() for n in self.base.sheet_names()}:
+            return None
+        if role not in ROLES:
+            frame = self.base.read(found.name)
+            return without_mapping_rows(frame) if role == s.SETTINGS else frame
+        rows = self.base.rows(found.name)
+        header = found.header or header_row(rows) + 1
+        frame, self.totals[role] = mapped_frame(role, rows, replace(found, header=header))
+        if role == s.TOUCHES and found.lead_by != s.LEAD_ID and len(frame):
+            leads = self.read(s.LEADS)
+            if leads is not None:
+                frame[s.LEAD_ID] = resolve_leads(frame, leads, found.lead_by)
+        return frame
+
+    def apply(self, plan: Plan):
+        ops = [self._op(op) for op in plan.ops]
+        maps = {m.name.lower(): m for role, m in self.mapping.sheets.items() if role in ROLES}
+        self._frames.clear()
+        return self.base.apply(Plan(ops), maps=maps)
+
+    def _op(self, op):
+        role = self._role(op.sheet)
+        name = self.mapping.name(role)
+        if isinstance(op, ReplaceSheet):
+            return replace(op, sheet=name)
+        if isinstance(op, AppendRows) and not op.frame.empty:
+            self._refuse_totals(role, name)
+            if (
+                role == s.TOUCHES
+                and self.mapping.sheets.get(role, SheetMap(role, name, 0)).lead_by != s.LEAD_ID
+            ):
+                op = AppendRows(op.sheet, self._references(op.frame))
+        return type(op)(name, op.frame) if isinstance(op, SetCells | AppendRows) else op
+
+    def _refuse_totals(self, role: str, name: str) -> None:
+        if role in ROLES and role not in self.totals:
+            self.read(role)
+        if self.totals.get(role):
+            row = self.totals[role][0]
+            raise LeadbookError(
+                f"row {row} is a totals row and leadbook adds rows at the end of the list, below it; "
+                "move the totals row above the header (or to another sheet), then run again",
+                name,
+                row,
+            )
+
+    def _references(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """New touches name their lead as the log does (its name, company or email)."""
+        by = self.mapping.sheets[s.TOUCHES].lead_by
+        leads = self.read(s.LEADS)
+        if leads is None or by not in leads or s.LEAD_ID not in frame:
+            return frame
+        values = pd.Series(leads[by].to_numpy(), index=reference_key(leads[s.LEAD_ID].astype(str)).to_numpy())
+        values = values[~values.index.duplicated()]
+        written = reference_key(frame[s.LEAD_ID].astype(str)).map(values)
+        return frame.assign(**{s.LEAD_ID: written.where(written.notna(), frame[s.LEAD_ID])})
