@@ -132,6 +132,15 @@ def kinds_table(problems: list[Problem]) -> Table:
     return table
 
 
+def _skipped_line(skipped: list[Problem], book: Path) -> None:
+    """One line when a command skipped rows or read cells as blank: how many, and where to see them."""
+    if n := services.skipped_rows(skipped):
+        console.print(
+            f"[yellow]{n} row(s) skipped or read in part[/] (a cell leadbook cannot read, a missing, "
+            f"repeated or unknown Lead ID, an unknown setting); run `leadbook check {book}` to see each."
+        )
+
+
 def _names(frame: pd.DataFrame, limit: int = 8) -> str:
     ids = frame[s.LEAD_ID].astype(str) + " " + frame[s.NAME].fillna("").astype(str)
     shown = ", ".join(ids.head(limit).str.strip())
@@ -218,15 +227,18 @@ def qualify(
 ) -> None:
     """Score every lead and move the qualified ones (score, no gate, two-way contact) to Prospects."""
     who = owner or getpass.getuser()
+    skipped: list[Problem] = []
     outcome = services.qualify(
         FileBook(book, services.NEEDS["qualify"]),
         _today(today),
         who,
         dt.datetime.now().replace(microsecond=0),
         dry_run,
+        skipped,
     )
     if not outcome.plan:  # a second run: no counts beside "nothing", they read as if something moved
         console.print("Nothing to change: the workbook is already up to date.")
+        _skipped_line(skipped, book)
         return
     table = Table(title="Qualify" + (" (dry run: nothing written)" if dry_run else ""), title_justify="left")
     for header in ("Group", "Leads", "Who"):
@@ -235,6 +247,7 @@ def qualify(
     table.add_row("Blocked: no two-way contact yet", str(len(outcome.blocked)), _names(outcome.blocked))
     table.add_row("Disqualified", str(len(outcome.disqualified)), _names(outcome.disqualified))
     console.print(table)
+    _skipped_line(skipped, book)
     if not dry_run:
         console.print(f"Wrote {book} (the copy from before is in .leadbook-backups/).")
 
@@ -264,12 +277,16 @@ def _follow_up_table(leads: pd.DataFrame) -> Table:
 @reports_errors
 def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     """Recompute Score, Grade, Reasons, Status, Touches, Last/Next touch and Follow-up on Leads."""
-    result = services.refresh(FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser())
+    skipped: list[Problem] = []
+    result = services.refresh(
+        FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser(), skipped=skipped
+    )
     console.print(_follow_up_table(result.values))
     if result.orphans:
         console.print(
             problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)")
         )
+    _skipped_line(skipped, book)
     changed = len(result.plan.ops[0].frame)  # the Leads rows (a Log op may follow)
     console.print(f"Updated {changed} lead row(s) in {book}." if changed else "Nothing to change.")
 
@@ -284,10 +301,12 @@ def summary(
     ),
 ) -> None:
     """Headline, funnel, sources, owners, follow-up, speed to lead, touches to connect, trend; rebuilds Summary."""
-    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write=write)
+    skipped: list[Problem] = []
+    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write, skipped)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
         console.print(block_table(block, console.width))
+    _skipped_line(skipped, book)
     if write:
         console.print(f"Rebuilt the Summary sheet of {book}.")
 

@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -20,14 +20,14 @@ from leadbook.book.base import Book
 from leadbook.book.mapped import mapped
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
-from leadbook.core.check import check_book, orphan_touches
+from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches
 from leadbook.core.clean import clean
 from leadbook.core.dashboard import summary_plan
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
-from leadbook.core.settings import Settings, settings_or_raise
+from leadbook.core.settings import Settings, parse_settings, settings_or_raise
 from leadbook.core.summary import with_other_sources
 
 if TYPE_CHECKING:
@@ -96,7 +96,9 @@ class Frames:
     touches: pd.DataFrame
     prospects: pd.DataFrame
     settings: Settings
+    skipped: list[Problem] = field(default_factory=list)  # rows skipped or read in part (check lists them)
     typed_sources: pd.Series | None = None  # Leads' Source as typed, before clean blanks off-list ones
+    orphans: list[Problem] = field(default_factory=list)  # touches whose Lead ID is not on Leads
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:
@@ -123,12 +125,30 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
         )
     settings_sheet = book.read(s.SETTINGS)
     split.lap("read")
-    frames = {sheet: clean(sheet, frame)[0] for sheet, frame in raw.items()}
     settings = settings_or_raise(settings_sheet)
+    cleaned = {sheet: clean(sheet, frame, settings.date_order) for sheet, frame in raw.items()}
+    frames = {sheet: frame for sheet, (frame, _) in cleaned.items()}
     split.lap("clean")
     leads = frames[s.LEADS]
     typed = raw[s.LEADS].get(s.SOURCE)
-    return Frames(leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings, typed)
+    skipped = [p for _, found in cleaned.values() for p in found] + parse_settings(settings_sheet)[1]
+    skipped += missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads)
+    orphans = orphan_touches(leads, frames[s.TOUCHES])
+    skipped += missing_ids(s.TOUCHES, frames[s.TOUCHES]) + orphans
+    return Frames(
+        leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings,
+        skipped=skipped, typed_sources=typed, orphans=orphans,
+    )  # fmt: skip
+
+
+def skipped_rows(problems: list[Problem]) -> int:
+    """How many rows a command skipped or read in part (each listed by `check`)."""
+    return len({(p.sheet, p.row) for p in problems})
+
+
+def _tell(skipped: list[Problem] | None, frames: Frames) -> None:
+    if skipped is not None:
+        skipped += frames.skipped
 
 
 def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
@@ -197,10 +217,15 @@ def refresh(
     write: bool = True,
     who: str = "leadbook refresh",
     now: dt.datetime | None = None,
+    skipped: list[Problem] | None = None,
 ) -> Refreshed:
-    """Recompute the owned Leads columns and write the ones that changed (disqualifications logged)."""
+    """Recompute the owned Leads columns and write the ones that changed (disqualifications logged).
+
+    `skipped`, if given, is extended with the rows skipped or read in part (as in every action).
+    """
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     new = values[list(columns)]
     plan = Plan([SetCells(s.LEADS, changed_rows(frames.leads, new))])
@@ -212,17 +237,25 @@ def refresh(
         book.apply(plan)
     split.lap("write")
     leads = with_values(frames.leads, new)
-    refreshed = Refreshed(plan, leads, orphan_touches(frames.leads, frames.touches))
+    refreshed = Refreshed(plan, leads, frames.orphans)
     split.lap("compute")
     split.report("refresh")
     return refreshed
 
 
 @through_mapping
-def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: bool = False) -> Outcome:
+def qualify(
+    book: Book,
+    today: dt.date,
+    who: str,
+    now: dt.datetime,
+    dry_run: bool = False,
+    skipped: list[Problem] | None = None,
+) -> Outcome:
     """Score, set every lead's Status, and move the qualified ones to Prospects (logged)."""
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     outcome = qualifying_plan(
         frames.leads, frames.prospects, values, values[[s.STATUS, s.REASONS]], today, who, now
@@ -236,10 +269,13 @@ def qualify(book: Book, today: dt.date, who: str, now: dt.datetime, dry_run: boo
 
 
 @through_mapping
-def summary(book: Book, today: dt.date, write: bool = True) -> ReplaceSheet:
+def summary(
+    book: Book, today: dt.date, write: bool = True, skipped: list[Problem] | None = None
+) -> ReplaceSheet:
     """Rebuild the Summary sheet from fresh values (nothing else is written)."""
     split = Split()
     frames = read_frames(book, split)
+    _tell(skipped, frames)
     values = evaluate(frames, today)
     leads = with_other_sources(with_values(frames.leads, values), frames.typed_sources)
     op = summary_plan(leads, frames.touches, frames.prospects, today, frames.settings.holidays)

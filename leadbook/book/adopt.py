@@ -35,6 +35,7 @@ from leadbook.book.xlsx.tail import add_data_validations, dropdown
 from leadbook.book.xlsx.writer import Layout, SheetWrite, column_width, edit_sheets, highlight_edit
 from leadbook.book.xlsx.zipparts import ZipParts
 from leadbook.core import schema as s
+from leadbook.core.dates import ORDER_NAMES, infer_date_order
 from leadbook.core.discover import SCAN_ROWS, discover
 from leadbook.core.mapping import ROLES, Mapping, SheetMap, mapped_frame, mapping_rows, resolve_columns
 from leadbook.core.merge import id_pattern, new_ids
@@ -192,6 +193,15 @@ def _settings_rows(book: FileBook, name: str, extra: pd.DataFrame) -> pd.DataFra
         else {s.header_key(k) for k in frame[s.SETTING].dropna()}
     )
     rows = pd.concat([defaults_frame(), extra], ignore_index=True) if len(extra) else defaults_frame()
+    dates = [
+        f[c]
+        for sh in (s.LEADS, s.TOUCHES)
+        if (f := book.read(sh)) is not None
+        for c in s.DATE_COLUMNS[sh]
+        if c in f
+    ]
+    if order := infer_date_order(dates):  # the tracker's own 15/04/2026 says how it writes dates
+        rows.loc[rows[s.SETTING].eq("Date order"), s.SETTING_VALUE] = ORDER_NAMES[order]
     return rows[~rows[s.SETTING].map(s.header_key).isin(have)].reset_index(drop=True)
 
 

@@ -109,7 +109,14 @@ def read_book(path: Path) -> pd.DataFrame:
     except Exception as exc:  # calamine raises its own error types for damaged files
         raise LeadbookError(f"{path.name} cannot be read as a workbook: {exc}") from exc
     for name in reader.sheet_names:
-        rows = reader.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        try:
+            rows = reader.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except BaseException as exc:  # pyo3's PanicException (not an Exception): a date cell holding 1e300
+            if type(exc).__name__ != "PanicException":
+                raise
+            raise LeadbookError(
+                f"{path.name}: a date cell on sheet {name!r} holds a number past any date; fix it and import again"
+            ) from None
         if any(any(v not in (None, "") for v in row) for row in rows):
             return frame_of_rows(rows)
     return pd.DataFrame()

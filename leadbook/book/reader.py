@@ -44,6 +44,7 @@ class SheetReader:
         except Exception as exc:  # fastexcel/calamine raise their own error types for damaged files
             raise LeadbookError(f"{path.name} cannot be read as an Excel workbook: {exc}") from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
+        self._unread: dict[str, dict[tuple[int, int], str]] = {}  # sheets read by openpyxl: their errors
 
     def frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row.
@@ -64,23 +65,53 @@ class SheetReader:
                 dtype_coercion="strict",
                 use_columns=lambda column: _wanted(sheet, column.name, columns),
             )
-            table = loaded.to_arrow()
-        except fastexcel.UnsupportedColumnTypeCombinationError:
-            return self.exact_frame(sheet, name, columns)
+            table, errors = loaded.to_arrow_with_errors()
+        except (fastexcel.UnsupportedColumnTypeCombinationError, fastexcel.CalamineCellError):
+            return self.exact_frame(sheet, name, columns, top)  # mixed types, or a column of errors only
+        except BaseException as exc:  # a date cell holding 1e300 panics calamine's date conversion
+            if not _panicked(exc):
+                raise
+            return self.exact_frame(sheet, name, columns, top)
         names = [c.name for c in loaded.selected_columns]
         if any(_is_repeat(header, names) for header in names):  # fastexcel renamed a repeated header
-            return self.exact_frame(sheet, name, columns)
+            return self.exact_frame(sheet, name, columns, top)
         if any(c.dtype == "duration" for c in loaded.selected_columns):  # time-of-day cells
-            return self.exact_frame(sheet, name, columns)
-        return typed_frame(sheet, names, table, top)
+            return self.exact_frame(sheet, name, columns, top)
+        return with_errors(typed_frame(sheet, names, table, top), sheet, loaded, errors, top)
 
-    def exact_frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    def exact_frame(
+        self, sheet: str, name: str, columns: tuple[str, ...] | None = None, top: int | None = None
+    ) -> pd.DataFrame:
         """The sheet read cell by cell with python-calamine: every cell keeps its own type."""
-        frame = frame_from_rows(sheet, self.rows(name))[0]
-        if columns is None:
+        frame, positions = frame_from_rows(sheet, self.rows(name))
+        if name in self._unread:  # read by openpyxl: its error cells are known by position
+            by_position = {p - 1: c for c, p in positions.items()}
+            frame.attrs[s.CELL_ERRORS] = {
+                (r + 1, by_position[c]): text
+                for (r, c), text in self._unread[name].items()
+                if c in by_position
+            }
+            top = None
+        if columns is not None:
+            frame = frame[[c for c in frame.columns if c in columns]]
+            frame = frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
+        if top is None:
             return frame
-        frame = frame[[c for c in frame.columns if c in columns]]
-        return frame.loc[frame.notna().any(axis=1)] if len(frame.columns) else frame.iloc[:0]
+        try:  # python-calamine gives an error cell as "": its text comes from a load as text
+            loaded = self._book.load_sheet(
+                name, header_row=top, dtypes="string", use_columns=lambda c: _wanted(sheet, c.name, columns)
+            )
+            frame = with_errors(frame, sheet, loaded, loaded.to_arrow_with_errors()[1], top)
+            found = frame.attrs[s.CELL_ERRORS]  # a date past any date: calamine gave its number already
+            frame.attrs[s.CELL_ERRORS] = {k: v for k, v in found.items() if v.startswith("#")}
+            return frame
+        except fastexcel.FastExcelError:
+            return frame
+        except BaseException as exc:
+            if not _panicked(exc):
+                raise
+            self._unread[name] = _openpyxl_rows(self.path, name)[1]
+            return self.exact_frame(sheet, name, columns)
 
     def rows(self, name: str) -> list[list[object]]:
         """The sheet's cell values from A1, as python-calamine gives them."""
@@ -89,6 +120,74 @@ class SheetReader:
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for damaged sheets
             raise LeadbookError(f"{self.path.name} cannot be read: {exc}", name) from exc
+        except BaseException as exc:
+            if not _panicked(exc):
+                raise
+        rows, self._unread[name] = _openpyxl_rows(self.path, name)
+        return rows
+
+
+def _panicked(exc: BaseException) -> bool:
+    """A Rust panic inside calamine (pyo3's PanicException is a BaseException, not an Exception)."""
+    return type(exc).__name__ == "PanicException"
+
+
+def _openpyxl_rows(path: Path, name: str) -> tuple[list[list[object]], dict[tuple[int, int], str]]:
+    """The sheet's values from A1 read by openpyxl (slow, but it never panics), error cells as None,
+    and where those errors were ({(0-based row, column): '#VALUE!'}; a date cell past any date is one)."""
+    import warnings
+
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():  # "marked as a date but ... outside the limits": reported by check
+        warnings.simplefilter("ignore")
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            rows = [list(r) for r in book[name].iter_rows(values_only=True)]
+        finally:
+            book.close()
+    errors = {}
+    codes = set(ERROR_TEXT.values())
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value in codes:
+                errors[(r, c)] = value
+                row[c] = None
+    return rows, errors
+
+
+# calamine's names for Excel's error values, as Excel shows them
+ERROR_TEXT = {
+    "Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!", "Num": "#NUM!", "Ref": "#REF!",
+    "Value": "#VALUE!", "GettingData": "#GETTING_DATA",
+}  # fmt: skip
+
+
+def with_errors(frame: pd.DataFrame, sheet: str, loaded, errors, top: int) -> pd.DataFrame:
+    """The frame, with `attrs[CELL_ERRORS]` = {(Excel row, column): '#REF!'} for its error cells
+    (and date cells past any date, as their number).
+
+    The cells themselves read as blank, so no rule ever counts `#N/A` as a value; `clean` reports them.
+    """
+    by_index = {c.index: c.name for c in loaded.selected_columns}
+    mapping = s.map_headers(sheet, list(by_index.values()))
+    found = {}
+    for error in errors.errors if errors is not None else ():
+        header = by_index.get(error.offset_position[1])
+        text = _error_text(error.detail)
+        if text is not None and header is not None:
+            found[(top + 2 + error.offset_position[0], mapping[header])] = text
+    frame.attrs[s.CELL_ERRORS] = found
+    return frame
+
+
+def _error_text(detail: str) -> str | None:
+    """'#REF!' for an error value; '1e+15' for a date cell no datetime holds (fastexcel reads it null)."""
+    kind = re.search(r"Error\((\w+)\)", detail)
+    if kind:
+        return ERROR_TEXT.get(kind.group(1), f"#{kind.group(1).upper()}")
+    serial = re.search(r"ExcelDateTime \{ value: ([-\d.e+E]+)", detail)
+    return f"{float(serial.group(1)):g}" if serial else None
 
 
 def _wanted(sheet: str, header: str, columns: tuple[str, ...] | None) -> bool:
@@ -130,7 +229,7 @@ def _values(array: pa.Array, as_text: bool, as_date: bool) -> np.ndarray | pd.ap
             return stamps.astype("datetime64[ns]").to_numpy()
         # Elsewhere (or a year like 9999, which clean() reports): cells as python-calamine gives
         # them, a date for a whole day and a datetime otherwise.
-        return np.array([_calamine_date(v) for v in array.to_pylist()], dtype=object)
+        return np.array([_calamine_date(v) for v in _py_dates(array)], dtype=object)
     is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
     if is_text and as_text:
         text = array.to_pandas()
@@ -143,8 +242,34 @@ def _values(array: pa.Array, as_text: bool, as_date: bool) -> np.ndarray | pd.ap
     return values
 
 
-def _calamine_date(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None and value.time() == dt.time() else value
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _py_dates(array: pa.Array) -> list[object]:
+    """The cells as Python datetimes; one past year 9999 (a date cell holding 1e15) as its Excel serial,
+    so clean() reports the number rather than the read failing."""
+    try:
+        return array.to_pylist()
+    except (OverflowError, ValueError):
+        pass
+    if pa.types.is_date(array.type):
+        days = array.cast(pa.int32()).to_pylist()
+        return [None if d is None else d + 25_569 for d in days]  # outside 1-9999: not a date anyway
+    ticks = array.cast(pa.int64()).to_pylist()
+    per_day = _PER_DAY[array.type.unit]
+    out: list[object] = []
+    for scalar, tick in zip(array, ticks, strict=True):
+        try:
+            out.append(scalar.as_py())
+        except (OverflowError, ValueError):
+            out.append(tick / per_day + 25_569)  # 1970-01-01 is serial 25569
+    return out
+
+
+def _calamine_date(value: dt.datetime | float | None) -> dt.date | float | None:
+    if not isinstance(value, dt.datetime):  # None, or the serial of a date past year 9999
+        return value
+    return value.date() if value.time() == dt.time() else value
 
 
 def _normalised(sheet: str) -> set[str]:

@@ -11,6 +11,7 @@ from leadbook.core.clean import clean
 from leadbook.core.engagement import lead_ids, positions
 from leadbook.core.problems import Problem
 from leadbook.core.qualify import first_rows
+from leadbook.core.scoring import override_column
 from leadbook.core.settings import parse_settings
 
 
@@ -20,6 +21,8 @@ def missing_structure(raw: dict[str, pd.DataFrame | None]) -> list[Problem]:
     for sheet in s.SHEETS:
         if raw.get(sheet) is None:
             problems.append(Problem(sheet, None, None, "sheet is missing; run `leadbook adopt` to add it"))
+            continue
+        if sheet == s.SETTINGS:  # parse_settings says what a Settings header lacks
             continue
         for column in s.REQUIRED.get(sheet, ()):
             if column not in raw[sheet].columns:
@@ -55,7 +58,7 @@ def orphan_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> list[Problem]:
 
 
 def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Problem]:
-    """Dates that cannot have happened yet (Created, touch Date, Qualified on, Closed on)."""
+    """Dates that cannot have happened yet, or before 1900 (Created, touch Date, Qualified on, Closed on)."""
     problems = []
     limit = pd.Timestamp(today) + pd.Timedelta(days=1)
     for column in s.PAST_DATE_COLUMNS.get(sheet, ()):
@@ -64,20 +67,46 @@ def future_dates(sheet: str, frame: pd.DataFrame, today: dt.date) -> list[Proble
             Problem(sheet, int(r), column, f"{v:%Y-%m-%d} is in the future")
             for r, v in frame.loc[late, column].items()
         ]
+        early = frame[column] < EARLIEST  # Excel shows serial 0 as 1900-01-00: a number typed in a date cell
+        problems += [
+            Problem(sheet, int(r), column, f"{v:%Y-%m-%d} is before 1900; enter a date like 2026-03-31")
+            for r, v in frame.loc[early, column].items()
+        ]
     return problems
+
+
+EARLIEST = pd.Timestamp("1900-01-01")
+
+
+def bad_overrides(leads: pd.DataFrame) -> list[Problem]:
+    """A Score override that is not a number from 0 to 100 (scoring uses the computed score, or clips)."""
+    column = override_column(leads)
+    if column is None:
+        return []
+    given = leads[column].notna() & leads[column].astype(str).str.strip().ne("")
+    number = pd.to_numeric(leads[column].where(given), errors="coerce")
+    bad = given & ~number.between(0, 100)
+    return [
+        Problem(s.LEADS, int(r), column, f"{v!r} is not a score from 0 to 100; "
+                + ("the computed score is used" if pd.isna(number[r]) else "it counts as 0 or 100"))
+        for r, v in leads.loc[bad, column].items()
+    ]  # fmt: skip
 
 
 def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Problem]:
     """Every problem found in the raw frames of a workbook, in sheet order."""
     problems = missing_structure(raw)
+    settings, found = parse_settings(raw.get(s.SETTINGS))
+    problems += found
     frames = {}
     for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS):
-        frames[sheet], found = clean(sheet, raw.get(sheet))
+        frames[sheet], found = clean(sheet, raw.get(sheet), settings.date_order)
         problems += found
         problems += future_dates(sheet, frames[sheet], today)
     problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
+    problems += missing_ids(s.TOUCHES, frames[s.TOUCHES])  # a touch for no lead counts for none
+    problems += bad_overrides(frames[s.LEADS])
     problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
     problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])
-    problems += parse_settings(raw.get(s.SETTINGS))[1]
     order = {sheet: i for i, sheet in enumerate(s.SHEETS)}
     return sorted(problems, key=lambda p: (order.get(p.sheet, 99), p.row or 0, p.column or ""))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
+from leadbook.core.dates import ambiguous_message, read_text_dates
 from leadbook.core.problems import Problem
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -22,10 +23,12 @@ SERIALS = (-80_000, 100_000)  # 1680 to 2173: a Timestamp holds these; others ar
 _ONE_TYPE = {"string", "floating", "integer", "boolean", "empty"}
 
 
-def _as_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps (day precision kept as given) and a mask of cells that were not dates."""
+def _as_dates(values: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Timestamps (day precision kept as given), a mask of cells that were not dates, and a mask of
+    text dates that need the Settings 'Date order' (03/04/2026 with none set)."""
+    ambiguous = pd.Series(False, index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values.dtype):  # a typed date column: nothing to parse
-        return values.astype("datetime64[ns]"), pd.Series(False, index=values.index)
+        return values.astype("datetime64[ns]"), ambiguous, ambiguous
     values = values.astype(object)
     kinds = values.map(type)
     kinds = kinds.map({k: _date_kind(k) for k in kinds.unique()})
@@ -39,12 +42,10 @@ def _as_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         serial = pd.to_numeric(values[is_number], errors="coerce")
         serial = serial.where(serial.between(*SERIALS))
         out[is_number] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-    if is_text.any():  # ISO text is a date Excel did not recognise; anything else is a typo
-        text = values[is_text].astype(object)
-        parsed = pd.to_datetime(text.map(str.strip), format="ISO8601", errors="coerce")
-        out[is_text] = parsed
-    bad = values.notna() & out.isna()
-    return out, bad
+    if is_text.any():  # a date Excel did not recognise: read by the one rule in dates.py
+        out[is_text], ambiguous[is_text] = read_text_dates(values[is_text], order)
+    bad = values.notna() & out.isna() & ~ambiguous
+    return out, bad, ambiguous
 
 
 def _date_kind(kind: type) -> str:
@@ -83,24 +84,35 @@ def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, 
     return out.where(~bad & out.notna(), None), bad
 
 
-def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
-    """The sheet's frame with every contract column present and typed, and what was wrong."""
+def clean(
+    sheet: str, raw: pd.DataFrame | None, order: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The sheet's frame with every contract column present and typed, and what was wrong.
+
+    `order` is the Settings 'Date order' ('day' / 'month'; None: Auto) for text dates like 03/04/2026.
+    """
     columns = s.COLUMNS.get(sheet, ())
     frame = pd.DataFrame(index=pd.RangeIndex(2, 2, name="row")) if raw is None else raw.copy()
-    problems: list[Problem] = []
+    problems = cell_errors(sheet, raw)
     for column in columns:
         if column not in frame.columns:
             frame[column] = None
     for column in s.DATE_COLUMNS.get(sheet, ()):
-        frame[column], bad = _as_dates(frame[column])
+        frame[column], bad, ambiguous = _as_dates(frame[column], order)
+        if raw is None or column not in raw.columns:
+            continue
         problems += [
             Problem(sheet, int(r), column, f"{v!r} is not a date; enter a date like 2026-03-31")
             for r, v in raw.loc[bad[bad].index, column].items()
-        ] if raw is not None and column in raw.columns else []  # fmt: skip
+        ]
+        problems += [
+            Problem(sheet, int(r), column, ambiguous_message(v))
+            for r, v in raw.loc[ambiguous, column].items()
+        ]
     for column, choices in s.CHOICES.get(sheet, {}).items():
         frame[column], bad = _canonical(frame[column], choices)
         if raw is not None and column in raw.columns:
-            allowed = ", ".join(choices) if len(choices) < 8 else "the dropdown list"
+            allowed = ", ".join(choices)  # all of them: the fix is one of these, spelled so
             problems += [
                 Problem(sheet, int(r), column, f"{v!r} is not one of {allowed}")
                 for r, v in raw.loc[bad[bad].index, column].items()
@@ -109,6 +121,18 @@ def clean(sheet: str, raw: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Prob
         if column in frame.columns:
             frame[column] = _per_value(frame[column], _text)
     return frame, problems
+
+
+def cell_errors(sheet: str, raw: pd.DataFrame | None) -> list[Problem]:
+    """What the reader found but read as blank: error values (#REF!, #N/A...), date cells past any date."""
+    found = raw.attrs.get(s.CELL_ERRORS, {}) if raw is not None else {}
+    return [Problem(sheet, row, column, _unread(text)) for (row, column), text in sorted(found.items())]
+
+
+def _unread(text: str) -> str:
+    if text.startswith("#"):
+        return f"{text} is an error value, read as blank; fix the formula or clear the cell"
+    return f"a date cell holding {text} is no date; enter a date like 2026-03-31"
 
 
 def _text(value: object) -> object:

@@ -84,13 +84,19 @@ def _from_parts(parts: pd.DataFrame, order: str) -> pd.Series:
     )  # fmt: skip
 
 
+def _ns(stamps: pd.Series) -> pd.Series:
+    """Timestamps a datetime64[ns] column holds (1677 to 2262); others NaT (a year 9999 is a typo)."""
+    stamps = pd.to_datetime(stamps)
+    return stamps.where(stamps.between(pd.Timestamp.min, pd.Timestamp.max)).astype("datetime64[ns]")
+
+
 def _serial(values: pd.Series) -> pd.Series:
     """Excel serial numbers (1 = 1900-01-01) and yyyymmdd numbers as Timestamps."""
     number = pd.to_numeric(values, errors="coerce")
     ymd = number.between(19000101, 21001231) & number.eq(number.round())
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    out[ymd] = pd.to_datetime(number[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
-    serial = number.between(1, 2958465) & ~ymd
+    out[ymd] = _ns(pd.to_datetime(number[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"))
+    serial = number.between(1, 100_000) & ~ymd  # to 2173: later serials are typos, not dates
     out[serial] = EXCEL_EPOCH + pd.to_timedelta(number[serial], unit="D")
     return out.dt.round("s")
 
@@ -100,14 +106,14 @@ def _text_dates(text: pd.Series) -> pd.Series:
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
     if iso.any():
         parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce", utc=True)
-        out[iso] = parsed.dt.tz_convert(None)  # UTC wall time, the form exports mean by 'Z'
+        out[iso] = _ns(parsed.dt.tz_convert(None))  # UTC wall time, the form exports mean by 'Z'
     rest = out.isna() & text.str.match(r"^\d+(\.\d+)?$")
     out[rest] = _serial(text[rest])
     for fmt in TEXT_FORMATS:
         rest = out.isna()
         if not rest.any():
             break
-        out[rest] = pd.to_datetime(text[rest], format=fmt, errors="coerce")
+        out[rest] = _ns(pd.to_datetime(text[rest], format=fmt, errors="coerce"))
     return out
 
 
@@ -141,11 +147,11 @@ def _column_dates(values: pd.Series, parts: pd.DataFrame | None, order: str) -> 
     is_number = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
     is_text = values.map(lambda v: isinstance(v, str))
     if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date].map(lambda v: pd.Timestamp(v).tz_localize(None)))
+        out[is_date] = _ns(pd.to_datetime(values[is_date].map(lambda v: pd.Timestamp(v).tz_localize(None))))
     if is_number.any():
         out[is_number] = _serial(values[is_number])
     if parts is not None and len(parts):
-        out[parts.index] = _from_parts(parts, order)
+        out[parts.index] = _ns(_from_parts(parts, order))
     text = is_text & out.isna()
     if text.any():
         out[text] = _text_dates(values[text].astype(str).str.strip())
@@ -153,3 +159,77 @@ def _column_dates(values: pd.Series, parts: pd.DataFrame | None, order: str) -> 
     kept = out.astype(object).where(out.notna(), None)
     kept[bad] = values[bad]
     return kept, bad
+
+
+ORDER_NAMES = {DAY: "Day first", MONTH: "Month first"}
+
+
+def _one_order(parts: pd.DataFrame, order: str | None) -> tuple[pd.Series, pd.Series]:
+    """Numeric dates by `order`; with None, only those that read one way. And the ambiguous mask."""
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    if order:
+        return _ns(_from_parts(parts, order)), pd.Series(False, index=parts.index)
+    day_first = a.gt(12) | a.eq(b)
+    month_first = b.gt(12) & a.le(12)
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    for mask, rule in ((day_first, DAY), (month_first, MONTH)):
+        if mask.any():
+            out[mask] = _ns(_from_parts(parts[mask], rule))
+    return out, ~(day_first | month_first) & a.le(12) & b.le(12)
+
+
+def read_text_dates(text: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series]:
+    """Text date cells by leadbook's one rule, and a mask of those that need a Date order.
+
+    ISO (2026-04-03) always; 03/04/2026, 03.04.2026 or 3-4-26 by `order` ('day' / 'month', the
+    Settings 'Date order'), or with no order only when it reads one way (a part above 12, or
+    day = month); named months ("3 Apr 2026", "Apr 3, 2026") always. Anything else is NaT.
+    """
+    text = text.astype(str).str.strip()
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    ambiguous = pd.Series(False, index=text.index)
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}")
+    if iso.any():
+        parsed = pd.to_datetime(text[iso], format="ISO8601", errors="coerce", utc=True)
+        out[iso] = _ns(parsed.dt.tz_convert(None))
+    parts = _numeric_parts(text[~iso]).dropna(subset=["a"])
+    if len(parts):
+        out[parts.index], ambiguous[parts.index] = _one_order(parts, order)
+    for fmt in TEXT_FORMATS:
+        rest = out.isna() & ~ambiguous & ~iso & ~text.index.isin(parts.index)
+        if not rest.any():
+            break
+        out[rest] = _ns(pd.to_datetime(text[rest], format=fmt, errors="coerce"))
+    return out, ambiguous
+
+
+def both_readings(text: object) -> str:
+    """'3 April or 4 March': what an ambiguous numeric date could mean, for a message."""
+    parts = _numeric_parts(pd.Series([str(text).strip()])).dropna(subset=["a"])
+    if not len(parts):
+        return "two ways"
+    day, month = (_from_parts(parts, order).iloc[0] for order in (DAY, MONTH))
+    return f"{day.day} {day:%B %Y} (day first) or {month.day} {month:%B %Y} (month first)"
+
+
+def ambiguous_message(value: object) -> str:
+    """The one message for a date that needs the Settings 'Date order'."""
+    return (
+        f"{value!r} can be read as {both_readings(value)}; set 'Date order' on the Settings sheet "
+        "to Day first or Month first"
+    )
+
+
+def infer_date_order(columns: list[pd.Series]) -> str | None:
+    """'day' / 'month' if the unambiguous numeric text dates in `columns` all agree, else None.
+
+    For adopt to store as Settings 'Date order': a tracker with 15/04/2026 is day first.
+    """
+    text = [c[c.map(lambda v: isinstance(v, str))].astype(str).str.strip() for c in columns if len(c)]
+    parts = _numeric_parts(pd.concat(text)) if text else pd.DataFrame(columns=["a", "b"])
+    parts = parts.dropna(subset=["a"])
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    day, month = bool(a.gt(12).any()), bool(b.gt(12).any())
+    if day == month:
+        return None
+    return DAY if day else MONTH

@@ -113,6 +113,9 @@ DATE_COLUMNS = {
 # Dates a user enters: a future value here is a typo (next dates are future by design).
 PAST_DATE_COLUMNS = {LEADS: (CREATED,), TOUCHES: (DATE,), PROSPECTS: (QUALIFIED_ON, CLOSED_ON)}
 
+# A frame's attrs key for its error cells (#REF!, #N/A...): {(Excel row, column): text}, set by a reader
+CELL_ERRORS = "cell_errors"
+
 # Dropdown values
 YES, NO, UNKNOWN = "Yes", "No", "Unknown"
 YES_NO_UNKNOWN = (YES, NO, UNKNOWN)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.dates import date_order
+from leadbook.core.clean import EXCEL_EPOCH, SERIALS, cell_errors
+from leadbook.core.dates import ambiguous_message, date_order, read_text_dates
 from leadbook.core.problems import LeadbookError, Problem
 
 # Outcome rules: what a touch outcome of "Do not call" / "Not interested" means from then on.
@@ -54,7 +55,7 @@ DEFAULTS: list[tuple[str, object, str]] = [
     ("Outcome Do not call means", NO_CALLS, "No calls: only email/letter from then on; No contact: no touch at all"),
     ("Outcome Not interested means", NO_CONTACT, "No contact, Nurture, or Ignore"),
     ("Holiday", None, "One row per holiday date: skipped like weekends when a touch falls due"),
-    ("Date order", "Auto", "How `leadbook import` reads dates like 4/7/2021: Day first, Month first, or Auto (from the file; it asks when the file cannot tell)"),
+    ("Date order", "Auto", "How text dates like 4/7/2021 are read (Leads, Touches, Holidays, import): Day first, Month first, or Auto (only a date that reads one way, like 15/4/2021; import asks the file). ISO 2021-04-07 always works"),
     ("Import: default country", "GB", "Country (two letters, like GB, US, DE) of imported phone numbers written without +country code"),
     ("Import: fuzzy match threshold", 90, "How alike (0-100) two names at the same company must be for an import to treat them as one person"),
 ]  # fmt: skip
@@ -135,19 +136,43 @@ def _yes_no(value: object) -> bool:
     raise ValueError
 
 
-def _days_list(value: object) -> tuple[int, ...]:
-    parts = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
-    days = tuple(_whole(float(p)) for p in parts)
-    if not days or min(days) < 1:
+MAX_DAYS = 365  # a cadence step past a year is a typo (dates would land in 2175)
+
+
+def _days(value: object, least: int = 1) -> int:
+    days = _whole(value)
+    if not least <= days <= MAX_DAYS:
         raise ValueError
     return days
 
 
-def _date(value: object) -> dt.date:
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    if pd.isna(stamp):
+def _days_list(value: object) -> tuple[int, ...]:
+    parts = [p for p in str(value).replace(";", ",").split(",") if p.strip()]
+    days = tuple(_days(float(p)) for p in parts)
+    if not days:
         raise ValueError
-    return stamp.date()
+    return days
+
+
+def _date(value: object, order: str | None) -> dt.date:
+    """A Holiday: a date cell, an Excel serial (a date cell that lost its format) or a text date
+    read by the same rule as Leads and Touches (ISO; otherwise by 'Date order')."""
+    if isinstance(value, dt.date):
+        return value if not isinstance(value, dt.datetime) else value.date()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if not SERIALS[0] <= value <= SERIALS[1]:
+            raise ValueError
+        return (EXCEL_EPOCH + pd.Timedelta(days=int(value))).date()
+    stamps, ambiguous = read_text_dates(pd.Series([str(value)]), order)
+    if ambiguous.iloc[0]:
+        raise AmbiguousDate
+    if pd.isna(stamps.iloc[0]):
+        raise ValueError
+    return stamps.iloc[0].date()
+
+
+class AmbiguousDate(ValueError):
+    """A text date like 03/04/2026 with no 'Date order' set."""
 
 
 def _rule(value: object) -> str:
@@ -181,17 +206,25 @@ _SCALARS = {
     "Engagement: two-way touch": ("two_way_points", _number, "a number"),
     "Engagement: half-life days": ("half_life_days", _number, "a number of days above 0"),
     "Engagement: cap": ("engagement_cap", _number, "a number"),
-    "Grade A from": ("grade_a", _number, "a score from 0 to 100"),
-    "Grade B from": ("grade_b", _number, "a score from 0 to 100"),
-    "Grade C from": ("grade_c", _number, "a score from 0 to 100"),
-    "Qualify: score threshold": ("threshold", _number, "a score from 0 to 100"),
+    "Grade A from": ("grade_a", _percent, "a score from 0 to 100"),
+    "Grade B from": ("grade_b", _percent, "a score from 0 to 100"),
+    "Grade C from": ("grade_c", _percent, "a score from 0 to 100"),
+    "Qualify: score threshold": ("threshold", _percent, "a score from 0 to 100"),
     "Gate: Need = No disqualifies": ("gate_need", _yes_no, "Yes or No"),
     "Gate: Eligible = No disqualifies": ("gate_eligible", _yes_no, "Yes or No"),
     "Reasons: how many": ("reasons_max", _whole, "a whole number"),
-    "Cadence: business days": ("cadence_days", _days_list, "whole numbers of days, like 1, 3, 7"),
-    "Cadence: first touch business days": ("first_touch_days", _whole, "a whole number of days"),
+    "Cadence: business days": (
+        "cadence_days",
+        _days_list,
+        "whole numbers of days from 1 to 365, like 1, 3, 7",
+    ),
+    "Cadence: first touch business days": (
+        "first_touch_days",
+        lambda v: _days(v, 0),
+        "a whole number of days from 0 to 365",
+    ),
     "Cadence: max attempts": ("max_attempts", _whole, "a whole number"),
-    "Cadence: nurture interval days": ("nurture_days", _whole, "a whole number of days"),
+    "Cadence: nurture interval days": ("nurture_days", _days, "a whole number of days from 1 to 365"),
     "Outcome Do not call means": ("do_not_call_means", _rule, " / ".join(OUTCOME_RULES)),
     "Outcome Not interested means": ("not_interested_means", _rule, " / ".join(OUTCOME_RULES)),
     "Date order": ("date_order", _order, "Day first, Month first or Auto"),
@@ -229,54 +262,96 @@ def _table(fixed: dict[str, dict[str, float]], columns: dict[str, dict[str, floa
 def parse_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]:
     """Settings from the sheet's frame (index = Excel row), and a Problem for each bad row.
 
-    Missing rows keep their default; a bad value keeps its default and is reported.
+    Missing rows keep their default; a bad value keeps its default and is reported; so is a key
+    given on two rows (neither is guessed to be the one meant) and a sheet without a Value column.
     """
+    if frame is None:
+        return Settings(), []
+    missing = [c for c in (s.SETTING, s.SETTING_VALUE) if c not in frame.columns]
+    if missing:
+        return Settings(), [Problem(
+            s.SETTINGS, 1, missing[0],
+            f"the header row has no {missing[0]} column, so no setting could be read; put Setting and "
+            "Value headers above the rows",
+        )]  # fmt: skip
+    rows = _keyed_rows(frame)
+    problems = cell_errors(s.SETTINGS, frame) + [p for p in rows if isinstance(p, Problem)]
+    rows = [r for r in rows if not isinstance(r, Problem)]
     values: dict[str, object] = {}
-    answer_points = _copy(_ANSWER_POINTS)
-    source_points = dict(_SOURCE_POINTS)
+    tables = {s.SOURCE: dict(_SOURCE_POINTS), **_copy(_ANSWER_POINTS)}
     column_points: dict[str, dict[str, float]] = {}
-    holidays: list[dt.date] = []
-    problems: list[Problem] = []
-    if frame is None or s.SETTING not in frame.columns:
-        return Settings(), problems
-    for row, key_cell, value in zip(
-        frame.index, frame[s.SETTING], frame.get(s.SETTING_VALUE, pd.Series(index=frame.index)), strict=True
-    ):
-        if key_cell is None or (isinstance(key_cell, float) and pd.isna(key_cell)):
+    holidays = [(row, value) for row, key, value in rows if key == "Holiday"]
+    for row, key, value in rows:
+        try:
+            if key in _SCALARS:
+                attr, parse, _ = _SCALARS[key]
+                values[attr] = parse(value)
+            elif key != "Holiday":
+                group, answer = key.split(": ", 1)
+                _table(tables, column_points, group)[answer] = _number(value)
+        except (ValueError, TypeError):
+            problems.append(_bad_value(row, key, value))
+    days, bad_days = _holidays(holidays, values.get("date_order"))
+    settings = Settings(
+        answer_points={q: tables[q] for q in _ANSWER_POINTS},
+        source_points=tables[s.SOURCE],
+        column_points=column_points,
+        holidays=days,
+        **values,  # type: ignore[arg-type]
+    )
+    return settings, sorted(problems + bad_days, key=lambda p: p.row or 0) + _consistency(settings, frame)
+
+
+def _keyed_rows(frame: pd.DataFrame) -> list[tuple[int, str, object] | Problem]:
+    """(row, key, value) for each filled row; a Problem for an unknown key or a key seen before."""
+    out: list[tuple[int, str, object] | Problem] = []
+    seen: dict[str, int] = {}
+    for row, key_cell, value in zip(frame.index, frame[s.SETTING], frame[s.SETTING_VALUE], strict=True):
+        if _blank(key_cell):
             continue
         key = resolve_key(key_cell)
         if key is None:
-            problems.append(
+            out.append(
                 Problem(s.SETTINGS, int(row), s.SETTING, f"unknown setting {key_cell!r}; leadbook ignores it")
             )
             continue
-        blank = value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+        norm = s.header_key(key)
+        if norm in seen and key != "Holiday":
+            out.append(Problem(
+                s.SETTINGS, int(row), s.SETTING,
+                f"{key!r} is set on row {seen[norm]} and again on row {int(row)}; keep one of the two rows",
+            ))  # fmt: skip
+            continue
+        seen.setdefault(norm, int(row))
+        if not _blank(value) or key == "Holiday":
+            out.append((int(row), key, value))
+    return out
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _bad_value(row: int, key: str, value: object) -> Problem:
+    expected = _SCALARS[key][2] if key in _SCALARS else "a number"
+    return Problem(s.SETTINGS, row, s.SETTING_VALUE, f"{key!r} is {value!r}; it must be {expected}")
+
+
+def _holidays(rows: list[tuple[int, object]], order: object) -> tuple[tuple[dt.date, ...], list[Problem]]:
+    """The Holiday dates (read by 'Date order', like every text date), and the rows that are not dates."""
+    days, problems = [], []
+    for row, value in rows:
+        if _blank(value):
+            continue
         try:
-            if key == "Holiday":
-                if not blank:
-                    holidays.append(_date(value))
-            elif blank:
-                continue
-            elif key in _SCALARS:
-                attr, parse, _ = _SCALARS[key]
-                values[attr] = parse(value)
-            else:
-                group, answer = key.split(": ", 1)
-                tables = {s.SOURCE: source_points, **answer_points}
-                _table(tables, column_points, group)[answer] = _number(value)
-        except (ValueError, TypeError):
-            expected = _SCALARS[key][2] if key in _SCALARS else ("a date" if key == "Holiday" else "a number")
+            days.append(_date(value, order if isinstance(order, str) else None))
+        except AmbiguousDate:
+            problems.append(Problem(s.SETTINGS, row, s.SETTING_VALUE, f"Holiday {ambiguous_message(value)}"))
+        except (ValueError, TypeError, OverflowError):
             problems.append(
-                Problem(s.SETTINGS, int(row), s.SETTING_VALUE, f"{key!r} is {value!r}; it must be {expected}")
+                Problem(s.SETTINGS, row, s.SETTING_VALUE, f"'Holiday' is {value!r}; it must be a date")
             )
-    settings = Settings(
-        answer_points=answer_points,
-        source_points=source_points,
-        column_points=column_points,
-        holidays=tuple(sorted(holidays)),
-        **values,  # type: ignore[arg-type]
-    )
-    return settings, problems + _consistency(settings, frame)
+    return tuple(sorted(days)), problems
 
 
 def _consistency(settings: Settings, frame: pd.DataFrame) -> list[Problem]:

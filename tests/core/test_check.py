@@ -77,3 +77,30 @@ def test_bad_settings_value_is_reported_with_its_row():
     assert found(book(**{s.SETTINGS: raw(settings.to_numpy().tolist(), list(s.SETTINGS_COLUMNS))})) == [
         (s.SETTINGS, 2, s.SETTING_VALUE)
     ]
+
+
+def test_a_score_override_that_is_not_a_score_is_reported():
+    leads = raw([lead("L1", **{s.SCORE_OVERRIDE: "abc"}), lead("L2", **{s.SCORE_OVERRIDE: 80}),
+                 lead("L3", **{s.SCORE_OVERRIDE: 250}), lead("L4")])  # fmt: skip
+    problems = check_book(book(**{s.LEADS: leads}), TODAY)
+    assert [(p.row, p.column) for p in problems] == [(2, s.SCORE_OVERRIDE), (4, s.SCORE_OVERRIDE)]
+    assert problems[0].message == "'abc' is not a score from 0 to 100; the computed score is used"
+
+
+def test_ambiguous_text_dates_are_reported_unless_settings_give_the_order():
+    touches = raw([touch("L1", "03/04/2026"), touch("L1", "15/04/2026")])
+    problems = check_book(book(**{s.TOUCHES: touches}), TODAY)
+    assert [(p.sheet, p.row, p.column) for p in problems] == [(s.TOUCHES, 2, s.DATE)]
+    assert "set 'Date order'" in problems[0].message
+    settings = defaults_frame()
+    settings.loc[settings[s.SETTING].eq("Date order"), s.SETTING_VALUE] = "Day first"
+    sheet = raw(settings.to_numpy().tolist(), list(s.SETTINGS_COLUMNS))
+    assert check_book(book(**{s.TOUCHES: touches, s.SETTINGS: sheet}), TODAY) == []
+
+
+def test_a_date_before_1900_is_reported_as_a_date():
+    leads = raw([lead("L1", created=dt.datetime(1899, 12, 31)), lead("L2")])
+    problems = check_book(book(**{s.LEADS: leads}), TODAY)
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (2, s.CREATED, "1899-12-31 is before 1900; enter a date like 2026-03-31")
+    ]

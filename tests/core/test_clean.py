@@ -63,7 +63,7 @@ def test_typed_columns_from_a_file_clean_as_their_cells_would():
     )
     got, want = clean(s.TOUCHES, typed), clean(s.TOUCHES, live)
     pd.testing.assert_frame_equal(got[0], want[0])
-    assert got[1] == want[1] == [Problem(s.TOUCHES, 4, s.KIND, "'Bogus' is not one of the dropdown list")]
+    assert got[1] == want[1] == [Problem(s.TOUCHES, 4, s.KIND, "'Bogus' is not one of " + ", ".join(s.KINDS))]
 
 
 def test_many_rows_judge_each_distinct_value_once_with_the_same_answers():
@@ -73,3 +73,18 @@ def test_many_rows_judge_each_distinct_value_once_with_the_same_answers():
     assert frame[s.LEAD_ID].isna().tolist() == [v is None for v in ids]
     assert frame[s.LEAD_ID].dropna().tolist() == [v for v in ids if v is not None]
     assert set(frame[s.OUTCOME]) == {"Talked", "Replied"}
+
+
+def test_text_dates_follow_the_date_order_and_ambiguous_ones_are_reported_not_guessed():
+    cells = ["03/04/2026", "15/04/2026", "06.03.2026", "2026-04-03"]
+    frame, problems = clean(s.TOUCHES, raw({s.DATE: cells, s.LEAD_ID: ["L1"] * 4}))
+    assert frame[s.DATE].tolist() == [pd.NaT, pd.Timestamp("2026-04-15"), pd.NaT, pd.Timestamp("2026-04-03")]
+    assert [(p.row, p.column) for p in problems] == [(2, s.DATE), (4, s.DATE)]
+    assert "3 April 2026 (day first) or 4 March 2026 (month first)" in problems[0].message
+    frame, problems = clean(s.TOUCHES, raw({s.DATE: cells, s.LEAD_ID: ["L1"] * 4}), "day")
+    assert [f"{d:%m-%d}" for d in frame[s.DATE]] == ["04-03", "04-15", "03-06", "04-03"] and problems == []
+    frame, problems = clean(s.TOUCHES, raw({s.DATE: cells, s.LEAD_ID: ["L1"] * 4}), "month")
+    assert frame[s.DATE].isna().tolist() == [False, True, False, False]
+    assert [(p.row, p.message) for p in problems] == [
+        (3, "'15/04/2026' is not a date; enter a date like 2026-03-31")
+    ]

@@ -69,3 +69,46 @@ def test_a_weight_that_is_not_a_finite_number_is_an_error_naming_its_row(value):
     frame = pd.DataFrame({s.SETTING: ["Need: Yes"], s.SETTING_VALUE: [value]}, index=[7])
     _, problems = parse_settings(frame)
     assert [(p.row, p.column) for p in problems] == [(7, s.SETTING_VALUE)]
+
+
+def test_a_holiday_is_read_like_every_date_serial_and_text_by_the_date_order():
+    rows = [["Holiday", 46115], ["Holiday", "03/04/2026"], ["Holiday", "2026-12-25"]]
+    settings, problems = parse_settings(sheet([*rows, ["Date order", "Day first"]]))
+    assert [d.isoformat() for d in settings.holidays] == ["2026-04-03", "2026-04-03", "2026-12-25"]
+    assert problems == []
+    settings, _ = parse_settings(sheet([["Date order", "month first"], *rows]))
+    assert [d.isoformat() for d in settings.holidays] == ["2026-03-04", "2026-04-03", "2026-12-25"]
+    settings, problems = parse_settings(sheet([*rows, ["Holiday", "Christmas"], ["Holiday", 10**9]]))
+    assert [(p.row, p.column) for p in problems] == [
+        (3, s.SETTING_VALUE),
+        (5, s.SETTING_VALUE),
+        (6, s.SETTING_VALUE),
+    ]
+    assert "(day first) or" in problems[0].message and "'Date order'" in problems[0].message
+
+
+def test_a_key_given_twice_is_an_error_naming_both_rows():
+    with pytest.raises(LeadbookError) as err:
+        settings_or_raise(sheet([["Need: Yes", 20], ["Grade A from", 80], ["grade a from", 60]]))
+    assert (err.value.problem.row, err.value.problem.column) == (4, s.SETTING)
+    assert "row 3 and again on row 4" in err.value.problem.message
+    assert parse_settings(sheet([["Holiday", "2026-12-25"], ["Holiday", "2026-12-26"]]))[1] == []
+
+
+def test_a_settings_sheet_without_a_value_column_is_an_error():
+    frame = pd.DataFrame({s.SETTING: ["Need: Yes"], "Points": [30]}, index=[2])
+    with pytest.raises(LeadbookError) as err:
+        settings_or_raise(frame)
+    assert (err.value.problem.row, err.value.problem.column) == (1, s.SETTING_VALUE)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("Grade A from", 150), ("Qualify: score threshold", -1), ("Qualify: score threshold", "nan"),
+     ("Cadence: business days", "1, 3, 50000"), ("Cadence: business days", "0, 3"),
+     ("Cadence: nurture interval days", 400), ("Cadence: first touch business days", 1000)],
+)  # fmt: skip
+def test_thresholds_and_cadence_days_out_of_range_name_their_row(key, value):
+    settings, problems = parse_settings(sheet([["Need: Yes", 20], [key, value]]))
+    assert (problems[0].row, problems[0].column) == (3, s.SETTING_VALUE)
+    assert settings == Settings()
