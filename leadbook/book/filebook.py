@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +22,10 @@ if TYPE_CHECKING:  # openpyxl is imported only when a plan needs it (adopt's exi
     from openpyxl import Workbook
 
 SUFFIXES = (".xlsx", ".xlsm")
+_ERROR_CELL = re.compile(
+    rb"""<(?:\w+:)?c\s([^>]*?\bt=["']e["'][^>]*)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</""", re.S
+)
+_REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
 # The sheets every rule reads, largest first: with `needs`, these are read two at a time.
 PREFETCH = (s.TOUCHES, s.LEADS, s.PROSPECTS, s.SETTINGS)
 
@@ -111,6 +116,25 @@ class FileBook:
             return header_cells(parts, book, book.sheet_part(self._name(name) or name)[1], upto)
         finally:
             parts.close()
+
+    def error_cells(self, name: str) -> dict[tuple[int, int], str]:
+        """(Excel row, column number) -> error text (#REF!, #N/A...) of the named sheet's error
+        cells, from its XML (python-calamine's rows give them as blanks)."""
+        from leadbook.book.xlsx.cells import column_number
+        from leadbook.book.xlsx.workbook import BookMap
+        from leadbook.book.xlsx.zipparts import ZipParts
+
+        parts = ZipParts(self.path)
+        try:
+            xml = parts.read(BookMap(parts).sheet_part(self._name(name) or name)[1])
+        finally:
+            parts.close()
+        found = {}
+        for m in _ERROR_CELL.finditer(xml):
+            ref = _REF.search(m[1])
+            if ref:
+                found[(int(ref[2]), column_number(ref[1].decode()))] = m[2].decode() or "#N/A"
+        return found
 
     def headers(self, sheet: str) -> list[object]:
         """The sheet's header cells as written (empty list if the sheet is absent)."""

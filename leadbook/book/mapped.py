@@ -20,6 +20,7 @@ from leadbook.core.mapping import (
     SheetMap,
     mapped_frame,
     reference_key,
+    resolve_columns,
     resolve_leads,
     stored_mapping,
     without_mapping_rows,
@@ -121,6 +122,13 @@ class MappedBook:
         rows = self.base.rows(found.name)
         header = found.header or header_row(rows) + 1
         frame, self.totals[role] = mapped_frame(role, rows, replace(found, header=header))
+        if hasattr(self.base, "error_cells"):  # error values read as blank: clean() reports them
+            headers = list(rows[header - 1]) if len(rows) >= header else []
+            at = {p: c for c, p in resolve_columns(role, headers, found.columns).items()}
+            errors = self.base.error_cells(found.name)
+            frame.attrs[s.CELL_ERRORS] = {
+                (r, at[c]): v for (r, c), v in errors.items() if r > header and c in at
+            }
         if role == s.TOUCHES and found.lead_by != s.LEAD_ID and len(frame):
             leads = self.read(s.LEADS)
             if leads is not None:

@@ -249,3 +249,17 @@ def test_check_reports_repeated_headers_unread_touch_logs_and_the_mapping(tmp_pa
     unread = [p for p in problems if p.sheet == "Old calls"]
     assert unread and "--touches-sheet" in unread[0].message
     assert "Leads is read from 'Contacts' (header row 1)" in lines
+
+
+def test_error_values_on_a_mapped_sheet_are_reported_by_check_and_read_as_blank(tmp_path):
+    path = shapes.crm_calls(tmp_path)
+    adopt_package(path)
+    wb = load_workbook(path)
+    wb["CRM"]["F5"] = "#REF!"  # Need of Birch plc (row 5), an error value
+    wb["Calls"]["C3"] = "#N/A"  # Outcome of the second call
+    wb.save(path)
+    problems = run(path, services.check, TODAY)
+    errors = sorted((p.row, p.column) for p in problems if "error value" in p.message)
+    assert errors == [(3, s.OUTCOME), (5, s.NEED)]
+    leads = run(path, lambda book: mapped(book).read(s.LEADS))
+    assert leads.loc[5, s.NEED] is None
