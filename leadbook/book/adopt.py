@@ -227,13 +227,19 @@ def adoption(
     return work, columns, missing, settings_rows
 
 
-def _scratch(role: str, name: str, rows: pd.DataFrame | None) -> tuple[bytes, list[str]]:
-    """A contract sheet under `name` alone in a new workbook (.xlsx bytes) for grafting."""
+def _scratch(
+    role: str, name: str, rows: pd.DataFrame | None, values: dict[str, object] | None = None
+) -> tuple[bytes, list[str]]:
+    """A contract sheet under `name` alone in a new workbook (.xlsx bytes) for grafting; `values`
+    replace defaults of a new Settings sheet (the Date order adopt read off the tracker)."""
     from leadbook.book.sheets import append_rows
 
     wb = Workbook()
     wb.remove(wb.active)
     done = contract_sheet(wb, role)
+    for row in wb[role].iter_rows(min_row=2, max_col=2) if role == s.SETTINGS and values else ():
+        if row[0].value in values:
+            row[1].value = values[row[0].value]
     if rows is not None and len(rows):
         append_rows(wb[role], rows)
     wb[role].title = name
@@ -277,7 +283,8 @@ def adopt_package(path: Path, options: Options | None = None, dry_run: bool = Fa
         added += tails + [f"Settings row {k!r}" for k in settings_rows.get(s.SETTING, [])]
         for role in new_sheets:
             rows = None if plain or role != s.SETTINGS else mapping_rows(mapping)
-            data, holds = _scratch(role, mapping.name(role), rows)
+            inferred = dict(zip(settings_rows[s.SETTING], settings_rows[s.SETTING_VALUE], strict=True))
+            data, holds = _scratch(role, mapping.name(role), rows, {"Date order": inferred.get("Date order")})
             graft.add_sheet(parts, data)
             added += holds
         if not added:
