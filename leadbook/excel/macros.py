@@ -160,22 +160,37 @@ def _follow_up_counts(leads: pd.DataFrame) -> str:
     return f"{overdue} overdue, {due} due today"
 
 
+def _skipped(skipped: list[Problem]) -> str:
+    """The CLI's skipped-rows line, pointing at the Check button."""
+    n = services.skipped_rows(skipped)
+    return (
+        f"\n{n} row(s) skipped or read in part (a cell leadbook cannot read, a missing, repeated or "
+        "unknown Lead ID, an unknown setting): click Check to see each."
+        if n
+        else ""
+    )
+
+
 def _qualify(live: LiveBook) -> Result:
     now = dt.datetime.now().replace(microsecond=0)
-    outcome = services.qualify(live, now.date(), who(), now, dry_run=True)
+    skipped: list[Problem] = []
+    outcome = services.qualify(live, now.date(), who(), now, True, skipped)
     lines = [f"Qualified and moved to Prospects: {len(outcome.qualified)}"]
     if len(outcome.qualified):
         lines[0] += f" ({_ids(outcome.qualified)})"
     lines.append(f"Blocked, no two-way contact yet: {len(outcome.blocked)}")
     lines.append(f"Disqualified: {len(outcome.disqualified)}")
-    return Result(outcome.plan, message="\n".join(lines))
+    return Result(outcome.plan, message="\n".join(lines) + _skipped(skipped))
 
 
 def _refresh(live: LiveBook) -> Result:
-    result = services.refresh(live, dt.date.today(), who=who(), write=False)
+    skipped: list[Problem] = []
+    result = services.refresh(live, dt.date.today(), who=who(), write=False, skipped=skipped)
     changed = len(result.plan.ops[0].frame)
     orphans = f"\n{len(result.orphans)} touch(es) name a Lead ID not on Leads." if result.orphans else ""
-    message = f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}"
+    message = (
+        f"Updated {changed} lead row(s): {_follow_up_counts(result.values)}.{orphans}{_skipped(skipped)}"
+    )
     return Result(result.plan, message=message, steps=live_setup.highlight_steps)
 
 
@@ -186,8 +201,9 @@ def _highlight(live: LiveBook) -> Result:
 
 
 def _summary(live: LiveBook) -> Result:
-    op = services.summary(live, dt.date.today(), write=False)
-    return Result(Plan([op]), message=f"{op.heading}: the Summary sheet is rebuilt.")
+    skipped: list[Problem] = []
+    op = services.summary(live, dt.date.today(), False, skipped)
+    return Result(Plan([op]), message=f"{op.heading}: the Summary sheet is rebuilt.{_skipped(skipped)}")
 
 
 def check_rows(problems: list[Problem]) -> list[list[object]]:

@@ -227,3 +227,16 @@ def test_a_book_adopted_with_its_own_names_is_refused_in_excel_with_what_to_run(
         assert [a["func"] for a in actions] == ["alert"]
         prompt = new["_alerts"][0]["prompt"]
         assert "its own sheet and column names" in prompt and "leadbook refresh" in prompt
+
+
+def test_refresh_and_qualify_say_how_many_rows_they_skipped_and_point_at_check(payloads):
+    payload = apply_actions(payloads[50], [])
+    leads = next(x for x in payload["sheets"] if x["name"] == s.LEADS)
+    source = leads["values"][0].index(s.SOURCE)
+    leads["values"][3][source] = "LinkedIn"  # not on the Source list: read as blank, reported
+    for name in ("refresh", "qualify", "summary"):
+        _, new = run(payload, name)
+        prompt = new["_alerts"][-1]["prompt"]
+        assert "1 row(s) skipped or read in part" in prompt and "click Check" in prompt, name
+    _, clean = run(apply_actions(payloads[50], []), "refresh")
+    assert "skipped" not in clean["_alerts"][-1]["prompt"]
