@@ -87,14 +87,15 @@ def _expect(order: tuple[str, ...]) -> str:
     return f"give the {len(order)} columns {order[0]} to {order[-1]}"
 
 
-def _touches(cells: Cells) -> pd.DataFrame:
+def _touches(cells: Cells, order: str | None = None) -> pd.DataFrame:
+    """The touches table cleaned, text dates read by Settings' Date order (`order`)."""
     if cells is None:
         return clean(s.TOUCHES, None)[0]
     frame = _frame(s.TOUCHES, cells, s.TOUCH_COLUMNS, "touches")
     for column in s.REQUIRED[s.TOUCHES]:
         if column not in frame.columns:
             raise LeadbookError(f"touches has no {column} column; pass the whole Touches table")
-    return clean(s.TOUCHES, frame)[0]
+    return clean(s.TOUCHES, frame, order)[0]
 
 
 def _settings_frame(cells: list[list[Any]]) -> pd.DataFrame:
@@ -162,14 +163,17 @@ def _day(value: object) -> dt.date:
         raise LeadbookError(f"today is {value!r}; give a date such as TODAY()") from None
 
 
-def _leads(base: pd.DataFrame, columns: dict[str, list[Any] | None]) -> tuple[pd.DataFrame, pd.Series]:
-    """Cleaned leads from a base frame plus separately given columns, and a mask of blank rows."""
+def _leads(
+    base: pd.DataFrame, columns: dict[str, list[Any] | None], order: str | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Cleaned leads from a base frame plus separately given columns, and a mask of blank rows
+    (text dates read by Settings' Date order, `order`)."""
     frame = base.copy()
     for name, values in columns.items():
         if values is not None:
             frame[name] = [None if _is_blank(v) else v for v in values]
     blank = frame.isna().all(axis=1)
-    return clean(s.LEADS, frame)[0], blank
+    return clean(s.LEADS, frame, order)[0], blank
 
 
 def _answers_frame(answers: list[list[Any]]) -> pd.DataFrame:
@@ -220,10 +224,13 @@ def _scores(
         raise LeadbookError("answers is empty; give the answer columns Need to Timing")
     base = _answers_frame(answers)
     n = len(base)
+    rules = _settings(settings, caller)
     leads, blank = _leads(
-        base, {s.SOURCE: _column(source, "source", n), s.LEAD_ID: _column(lead_ids, "lead_ids", n)}
+        base,
+        {s.SOURCE: _column(source, "source", n), s.LEAD_ID: _column(lead_ids, "lead_ids", n)},
+        rules.date_order,
     )
-    scores = score_leads(leads, _touches(touches), _settings(settings, caller), _day(today))
+    scores = score_leads(leads, _touches(touches, rules.date_order), rules, _day(today))
     return scores, blank
 
 
@@ -281,8 +288,9 @@ def _follow(lead_ids: Cells, touches: Cells, created: Cells, settings: Cells, to
     if touches is None:
         raise LeadbookError("touches is missing; give the Touches table, e.g. Touches[#All]")
     base = _ids_frame(lead_ids)
-    leads, blank = _leads(base, {s.CREATED: _column(created, "created", len(base))})
-    return follow_up(leads, _touches(touches), _settings(settings, caller), _day(today)), blank
+    rules = _settings(settings, caller)
+    leads, blank = _leads(base, {s.CREATED: _column(created, "created", len(base))}, rules.date_order)
+    return follow_up(leads, _touches(touches, rules.date_order), rules, _day(today)), blank
 
 
 def _follow_column(column: str, *args: Any) -> list[list[Any]] | str:

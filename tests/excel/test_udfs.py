@@ -155,6 +155,20 @@ def test_settings_argument_changes_weights_and_reads_holiday_serials():
     assert xw.to_datetime(result[0][0]["basicValue"]).date() == dt.date(2025, 3, 4)
 
 
+def test_text_dates_in_touches_follow_the_date_order_in_settings():
+    # "03/04/2026" is 3 April day first, 4 March month first; Auto reads it as no date at all.
+    touches = [list(s.TOUCH_COLUMNS), ["03/04/2026", "L1", "Call", "Out", "No answer", None, None, None]]
+    created = [dt.date(2026, 1, 5)]
+    last = {}
+    for order in ("Day first", "Month first", "Auto"):
+        settings = [["Date order", order]]
+        result = call_udf(udfs, "LB_NEXT_TOUCH", ["L1"], touches, created, settings, dt.date(2026, 5, 1))
+        last[order] = xw.to_datetime(result[0][0]["basicValue"]).date()
+    assert last["Day first"] == dt.date(2026, 4, 6)  # Friday 3 April + the first cadence step (1 day)
+    assert last["Month first"] == dt.date(2026, 3, 5)  # Wednesday 4 March + 1 business day
+    assert last["Auto"] not in (last["Day first"], last["Month first"])  # no touch read: first-touch rule
+
+
 def test_errors_are_readable_text_never_a_traceback():
     row = [["Yes"] + [None] * 6]
     bad = [["Need: Yes", "lots"]]
