@@ -83,3 +83,30 @@ def adopt_command(console: Console, book: Path, dry_run: bool, sheets, header_ro
         console.print(
             "The mapping is kept as 'Map:' rows of leadbook's Settings sheet; edit them to correct it."
         )
+    if plain := plain_ranges(book, mapping):
+        names = ", ".join(repr(n) for n in plain)
+        console.print(
+            f"Offer: {names} {'is a plain range' if len(plain) == 1 else 'are plain ranges'}. To make one "
+            "an Excel Table (filters, banding, formulas that fill down), click in it in Excel and press "
+            "Ctrl+T; leadbook works either way and never does it for you."
+        )
+
+
+def plain_ranges(book: Path, mapping: Mapping) -> list[str]:
+    """The team's leads, touch log and prospects sheets that are not Excel Tables (adopt never
+    makes one: a Table is offered, not forced)."""
+    from leadbook.book.xlsx.workbook import BookMap
+    from leadbook.book.xlsx.zipparts import ZipParts
+
+    parts = ZipParts(book)
+    try:
+        found = BookMap(parts)
+        names = {n.lower(): n for n in found.sheets}
+        out = []
+        for role in ROLES:
+            name = names.get(mapping.name(role).lower())
+            if name is not None and found.table_part(name, found.sheet_part(name)[1]) is None:
+                out.append(name)
+        return out
+    finally:
+        parts.close()

@@ -85,3 +85,18 @@ def test_demo_builds_and_runs_everything(tmp_path):
     book = tmp_path / "leadbook-demo.xlsx"
     assert "No problems" in result.stdout  # the sample data passes check
     assert len(values(book, s.LEADS)) == 61 and len(values(book, s.LOG)) > 1
+
+
+def test_adopt_offers_a_table_for_plain_ranges_and_never_makes_one(tmp_path):
+    from tests.trackers.shapes import crm_calls
+
+    path = crm_calls(tmp_path)
+    result = runner.invoke(app, ["adopt", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "Offer: 'CRM', 'Calls', 'Opportunities' are plain ranges" in result.output
+    wb = openpyxl.load_workbook(path)
+    assert not wb["CRM"].tables and not wb["Calls"].tables  # offered, not forced
+    made = tmp_path / "made.xlsx"
+    assert runner.invoke(app, ["new", str(made)]).exit_code == 0
+    again = runner.invoke(app, ["adopt", str(made)], env={"COLUMNS": "200"})
+    assert again.exit_code == 0 and "Offer" not in again.output  # leadbook's own sheets are Tables
