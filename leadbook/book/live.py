@@ -40,6 +40,13 @@ __all__ = [
 runs = lr.runs
 
 
+# What Excel shows for an error value (xlwings passes them as text with err_to_str).
+CELL_ERROR_TEXTS = frozenset((
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!", "#SPILL!", "#CALC!",
+    "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA",
+))  # fmt: skip
+
+
 class WriteFailed(LeadbookError):
     """Excel refused a write after others went through: says what was and was not written."""
 
@@ -60,6 +67,7 @@ class LiveBook(Writer):
         self.appended: dict[str, tuple[int, int]] = {}  # sheet -> (first, last) Excel row written
         self.written: list[str] = []  # the groups of writes Excel has accepted
         self.notes: list[str] = []  # what a client could not do (e.g. charts), for the message
+        self._errors: dict[str, dict[tuple[int, int], str]] = {}  # sheet -> (row, column) -> '#N/A'
 
     # ------------------------------------------------------------------ names, tables
     def sheet_names(self) -> list[str]:
@@ -175,7 +183,14 @@ class LiveBook(Writer):
             return None
         if name not in self._frames:  # not declared in `needs`: read it whole now
             self._drive(self._data_steps(name, Need()))
-        return self._frames[name]
+        frame = self._frames[name]
+        if frame is not None and self._errors.get(name):
+            data = self._data[name]
+            at = {c: n for n, c in data.positions.items()}
+            frame.attrs[s.CELL_ERRORS] = {
+                (r, at[c]): v for (r, c), v in self._errors[name].items() if c in at and r > data.header_line
+            }
+        return frame
 
     def positions(self, sheet: str) -> dict[str, int]:
         """Contract (or user) column name -> 1-based column on the sheet's header row."""
@@ -212,7 +227,8 @@ class LiveBook(Writer):
         if request.used:
             last = ws.used_range.last_cell
             return [[last.row, last.column]]
-        return ws.range((request.r1, request.c1), (request.r2, request.c2)).options(ndim=2).value
+        rng = ws.range((request.r1, request.c1), (request.r2, request.c2))
+        return self._without_errors(sheet, request, rng.options(ndim=2, err_to_str=True).value)
 
     async def _afetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
@@ -226,7 +242,17 @@ class LiveBook(Writer):
             used = await ws.get_used_range()
             last = used.last_cell if used is not None else ws.range((1, 1))
             return [[last.row, last.column]]
-        return await ws.range((request.r1, request.c1), (request.r2, request.c2)).options(ndim=2).get_value()
+        rng = ws.range((request.r1, request.c1), (request.r2, request.c2))
+        return self._without_errors(sheet, request, await rng.options(ndim=2, err_to_str=True).get_value())
+
+    def _without_errors(self, sheet: str, request: lr.Request, rows: lr.Rows) -> lr.Rows:
+        """Error values (#REF!, #N/A...) read as blank, each remembered by its cell for `check`."""
+        for i, row in enumerate(rows or ()):
+            for j, value in enumerate(row):
+                if isinstance(value, str) and value in CELL_ERROR_TEXTS:
+                    row[j] = None
+                    self._errors.setdefault(sheet, {})[(request.r1 + i, request.c1 + j)] = value
+        return rows
 
     def _drive(self, steps: Step) -> Any:
         try:

@@ -240,3 +240,16 @@ def test_refresh_and_qualify_say_how_many_rows_they_skipped_and_point_at_check(p
         assert "1 row(s) skipped or read in part" in prompt and "click Check" in prompt, name
     _, clean = run(apply_actions(payloads[50], []), "refresh")
     assert "skipped" not in clean["_alerts"][-1]["prompt"]
+
+
+def test_error_values_read_as_blank_and_check_lists_them_in_excel_too(payloads):
+    payload = apply_actions(payloads[50], [])
+    leads = next(x for x in payload["sheets"] if x["name"] == s.LEADS)
+    need = leads["values"][0].index(s.NEED)
+    leads["values"][3][need] = "#REF!"  # as Excel sends an error value
+    _, new = run(payload, "check")
+    check = next(x for x in new["sheets"] if x["name"] == macros.CHECK_SHEET)
+    assert [s.LEADS, 4, s.NEED] in [row[:3] for row in check["values"][1:]]
+    assert any("#REF! is an error value" in str(row[3]) for row in check["values"][1:])
+    _, refreshed = run(payload, "refresh")
+    assert "1 row(s) skipped or read in part" in refreshed["_alerts"][-1]["prompt"]
