@@ -174,21 +174,26 @@ def adopt(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Show the mapping and what would be added; write nothing."
     ),
-    leads_sheet: str | None = typer.Option(None, "--leads-sheet", help="The sheet holding your leads."),
+    leads_sheet: str | None = typer.Option(
+        None, "--leads-sheet", help="The sheet holding your leads.", metavar="NAME"
+    ),
     touches_sheet: str | None = typer.Option(
         None,
         "--touches-sheet",
         help="The sheet logging your calls and emails ('none': leadbook adds Touches).",
+        metavar="NAME",
     ),
     prospects_sheet: str | None = typer.Option(
         None,
         "--prospects-sheet",
         help="The sheet of your prospects / opportunities ('none': leadbook adds one).",
+        metavar="NAME",
     ),
     header_row: list[str] = typer.Option(
         [],
         "--header-row",
         help="The header row of the leads sheet (N), or of a named sheet (SHEET=N); repeatable.",
+        metavar="N|SHEET=N",
     ),
 ) -> None:
     """Make an existing tracker a leadbook: find its sheets and columns, add what is missing, change nothing else."""

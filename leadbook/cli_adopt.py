@@ -22,7 +22,7 @@ def options(sheets: tuple[str | None, str | None, str | None], header_rows: list
         name, _, number = item.rpartition("=")
         if not number.strip().isdigit() or int(number) < 1:
             raise LeadbookError(f"--header-row {item!r}: give a row number, like 4, or SHEET=4")
-        rows[name.strip() or leads or s.LEADS] = int(number)
+        rows[name.strip() or leads or ""] = int(number)  # "": the leads sheet adopt finds
     return Options(chosen, rows)
 
 

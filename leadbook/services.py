@@ -176,7 +176,10 @@ def check(book: Book, today: dt.date) -> list[Problem]:
     raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
     for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
         raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
-    return check_book(raw, today) + _mapping_problems(book)
+    problems = check_book(raw, today)
+    if hasattr(book, "own_names"):  # a mapped book: name the team's own sheets and headers
+        problems = book.own_names(problems)
+    return problems + _mapping_problems(book)
 
 
 def _mapping_problems(book: Book) -> list[Problem]:
@@ -237,7 +240,8 @@ def refresh(
         book.apply(plan)
     split.lap("write")
     leads = with_values(frames.leads, new)
-    refreshed = Refreshed(plan, leads, frames.orphans)
+    orphans = book.own_names(frames.orphans) if hasattr(book, "own_names") else frames.orphans
+    refreshed = Refreshed(plan, leads, orphans)
     split.lap("compute")
     split.report("refresh")
     return refreshed

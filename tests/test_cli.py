@@ -100,3 +100,17 @@ def test_adopt_offers_a_table_for_plain_ranges_and_never_makes_one(tmp_path):
     assert runner.invoke(app, ["new", str(made)]).exit_code == 0
     again = runner.invoke(app, ["adopt", str(made)], env={"COLUMNS": "200"})
     assert again.exit_code == 0 and "Offer" not in again.output  # leadbook's own sheets are Tables
+
+
+def test_a_bare_header_row_is_the_found_leads_sheet_and_an_empty_row_is_named(tmp_path):
+    from tests.trackers.shapes import pipeline_row4
+
+    path = pipeline_row4(tmp_path)
+    before = path.read_bytes()
+    found = runner.invoke(app, ["adopt", str(path), "--header-row", "4", "--dry-run"], env={"COLUMNS": "200"})
+    assert found.exit_code == 0, found.output
+    leads = next(line for line in found.output.splitlines() if line.startswith("│ Leads"))
+    assert [cell.strip() for cell in leads.split("│")[1:4]] == ["Leads", "Pipeline", "4"]
+    empty = runner.invoke(app, ["adopt", str(path), "--header-row", "Pipeline=2"], env={"COLUMNS": "200"})
+    assert empty.exit_code == 1 and "row 2 holds no headers" in empty.output
+    assert path.read_bytes() == before

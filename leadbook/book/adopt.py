@@ -37,7 +37,15 @@ from leadbook.book.xlsx.zipparts import ZipParts
 from leadbook.core import schema as s
 from leadbook.core.dates import ORDER_NAMES, infer_date_order
 from leadbook.core.discover import SCAN_ROWS, discover
-from leadbook.core.mapping import ROLES, Mapping, SheetMap, mapped_frame, mapping_rows, resolve_columns
+from leadbook.core.mapping import (
+    ROLES,
+    Mapping,
+    SheetMap,
+    filled,
+    mapped_frame,
+    mapping_rows,
+    resolve_columns,
+)
 from leadbook.core.merge import id_pattern, new_ids
 from leadbook.core.problems import LeadbookError
 from leadbook.core.settings import defaults_frame
@@ -132,13 +140,34 @@ def find_mapping(book: FileBook, options: Options) -> Mapping:
         if match is None:
             raise LeadbookError(f"there is no sheet {name!r} for {role}; the sheets are: {', '.join(names)}")
         chosen[role] = match
+    return discover(samples, chosen, _header_rows(options, names, samples, chosen))
+
+
+def _header_rows(
+    options: Options, names: list[str], samples: dict[str, list[list[object]]], chosen: dict[str, str | None]
+) -> dict[str, int]:
+    """Sheet -> header row given by --header-row; a bare N is the leads sheet's (once found)."""
     headers = {}
     for name, row in options.header_rows.items():
+        if not name:
+            continue
         match = next((n for n in names if n.lower() == name.lower()), None)
         if match is None:
             raise LeadbookError(f"--header-row names the sheet {name!r}, which the book does not have")
         headers[match] = row
-    return discover(samples, chosen, headers)
+    if (row := options.header_rows.get("")) is not None:
+        leads = discover(samples, chosen, headers).sheets.get(s.LEADS)
+        if leads is None:
+            raise LeadbookError(
+                "--header-row N is for the leads sheet and adopt found none: add --leads-sheet NAME"
+            )
+        headers[leads.name] = row
+    for name, row in headers.items():
+        if len(samples[name]) < row or not any(filled(v) for v in samples[name][row - 1]):
+            raise LeadbookError(
+                f"row {row} holds no headers; give the row your column headers are on", name, row
+            )
+    return headers
 
 
 def is_plain(book: FileBook, mapping: Mapping) -> bool:

@@ -101,6 +101,18 @@ class MappedBook:
             out.append(role if role else f"{name} (yours)" if name.lower() in taken else name)
         return out
 
+    def own_names(self, problems: list) -> list:
+        """Problems found on contract names, told with the team's sheet names and headers."""
+        out = []
+        for p in problems:
+            found = self.mapping.sheets.get(self._role(p.sheet or ""))
+            if found is None:
+                out.append(p)
+                continue
+            column = found.columns.get(p.column, p.column) if p.column else p.column
+            out.append(p._replace(sheet=found.name, column=column))
+        return out
+
     def _role(self, sheet: str) -> str:
         return next((r for r in self.mapping.sheets if r.lower() == sheet.lower()), sheet)
 

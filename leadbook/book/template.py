@@ -22,6 +22,8 @@ def new_book(path: Path, frames: dict[str, pd.DataFrame] | None = None) -> None:
         raise LeadbookError(f"{path} already exists; leadbook new never overwrites a file (use `adopt`)")
     if path.suffix.lower() != ".xlsx":
         raise LeadbookError(f"{path.name}: `new` makes an .xlsx workbook; name it like Leads.xlsx")
+    if not path.parent.is_dir():
+        raise LeadbookError(f"the folder {path.parent} does not exist; make it first or pick another")
     wb = Workbook()
     wb.remove(wb.active)
     install_contract(wb)

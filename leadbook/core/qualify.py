@@ -73,9 +73,14 @@ def changed_rows(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
             if column in current.columns
             else pd.Series(None, index=new.index)
         )
-        same = old.astype(object).eq(new[column].astype(object)) | (old.isna() & new[column].isna())
+        blank = _blank(old) & _blank(new[column])  # "" writes a blank cell, which reads back as None
+        same = old.astype(object).eq(new[column].astype(object)) | blank
         differs |= ~same
     return new.loc[differs]
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    return values.isna() | values.astype(object).eq("")
 
 
 def first_rows(frame: pd.DataFrame) -> pd.Series:

@@ -122,7 +122,8 @@ def engagement(
     last = pd.Series(replies, index=code[replies]).groupby(level=0).last()  # latest reply per lead
     latest = touches.iloc[last.to_numpy()]
     days = (pd.Timestamp(today) - latest[s.DATE]).dt.days.to_numpy()
-    when = np.where(days == 0, "today", days.astype(str) + np.where(days == 1, " day ago", " days ago"))
+    ago = days.astype(str) + np.where(days == 1, " day ago", " days ago")
+    when = np.where(days == 0, "today", np.where(days < 0, "on a date still to come", ago))  # check lists it
     what = latest[s.OUTCOME].fillna("answered").str.lower().where(latest[s.DIRECTION].ne(s.IN), "reached us")
     said = np.full(len(ids) + 1, "recent touches", dtype=object)  # the last slot: a lead without an ID
     said[last.index.to_numpy()] = (what.astype(object) + " ").to_numpy() + when.astype(object)

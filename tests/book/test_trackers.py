@@ -259,7 +259,17 @@ def test_error_values_on_a_mapped_sheet_are_reported_by_check_and_read_as_blank(
     wb["Calls"]["C3"] = "#N/A"  # Outcome of the second call
     wb.save(path)
     problems = run(path, services.check, TODAY)
-    errors = sorted((p.row, p.column) for p in problems if "error value" in p.message)
-    assert errors == [(3, s.OUTCOME), (5, s.NEED)]
+    errors = sorted((p.sheet, p.row, p.column) for p in problems if "error value" in p.message)
+    assert errors == [("CRM", 5, s.NEED), ("Calls", 3, s.OUTCOME)]  # the team's own sheet names
     leads = run(path, lambda book: mapped(book).read(s.LEADS))
     assert leads.loc[5, s.NEED] is None
+
+
+def test_check_names_the_teams_own_sheets_and_headers(tmp_path):
+    path = shapes.crm_calls(tmp_path)
+    adopt_package(path)
+    wb = load_workbook(path)
+    wb["Calls"].append([dt.date(2026, 11, 6), "Unknown Corp", "Talked", None])
+    wb.save(path)
+    orphans = [p for p in run(path, services.check, TODAY) if "not on the Leads sheet" in p.message]
+    assert [(p.sheet, p.row, p.column) for p in orphans] == [("Calls", 5, "Customer")]

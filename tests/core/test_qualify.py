@@ -196,3 +196,13 @@ def test_do_not_contact_and_repeated_ids_are_never_moved():
     assert status[s.STATUS].tolist() == ["Working", "Working", "Working", "Qualified"]
     assert status.loc[2, s.REASONS].endswith("do not contact: not moved to Prospects")
     assert "Lead ID repeats" in status.loc[3, s.REASONS]
+
+
+def test_an_empty_text_and_a_blank_cell_are_the_same_so_a_second_run_writes_nothing():
+    import pandas as pd
+
+    from leadbook.core.qualify import changed_rows
+
+    current = pd.DataFrame({s.REASONS: [None, "x", None]}, index=[2, 3, 4], dtype=object)
+    new = pd.DataFrame({s.REASONS: ["", "x", "y"]}, index=[2, 3, 4], dtype=object)
+    assert list(changed_rows(current, new).index) == [4]
