@@ -71,9 +71,8 @@ class FileBook:
         pool.shutdown(wait=False)
 
     def _load(self, sheet: str, name: str, columns: tuple[str, ...] | None) -> pd.DataFrame:
-        return SheetReader(self.path).frame(
-            sheet, name, columns
-        )  # one fastexcel reader loads one sheet at a time
+        # A reader of its own: one fastexcel reader loads one sheet at a time.
+        return SheetReader(self.path).frame(sheet, name, columns)
 
     def _settle(self) -> None:
         """Wait for reads still running (before the file changes under them); errors are dropped

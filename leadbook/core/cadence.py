@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_touches, lead_ids, positions, two_way
+from leadbook.core.engagement import known_with_leads, positions, two_way
 from leadbook.core.settings import NO_CALLS, NO_CONTACT, NURTURE, Settings
 
 ATTEMPTS, NEXT_KIND, TWO_WAY = "Attempts", "Next kind", "Two-way"
@@ -51,10 +51,9 @@ def business_days_after(
 
 def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules."""
-    ids = lead_ids(leads)
-    known = known_touches(leads, touches)
+    known, ids, code = known_with_leads(leads, touches)
     t = pd.DataFrame({
-        "lead": positions(ids, known[s.LEAD_ID]),
+        "lead": code,
         "date": known[s.DATE].dt.normalize(),
         "next": known[s.NEXT_DATE].dt.normalize(),
         "two_way": two_way(known).to_numpy(),

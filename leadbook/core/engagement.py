@@ -15,9 +15,16 @@ def two_way(touches: pd.DataFrame) -> pd.Series:
 
 def known_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     """Touches with a date whose Lead ID is on Leads (orphans are reported by check, not used)."""
-    known = lead_ids(leads)
-    keep = (positions(known, touches[s.LEAD_ID]) >= 0) & touches[s.DATE].notna().to_numpy()
-    return touches.loc[keep]
+    return known_with_leads(leads, touches)[0]
+
+
+def known_with_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """`known_touches`, the distinct Lead IDs, and each known touch's position among them: one
+    lookup of the touches' IDs serves the filter and the grouping."""
+    ids = lead_ids(leads)
+    code = positions(ids, touches[s.LEAD_ID])
+    keep = (code >= 0) & touches[s.DATE].notna().to_numpy()
+    return touches.loc[keep], ids, code[keep]
 
 
 def lead_ids(leads: pd.DataFrame) -> pd.Index:

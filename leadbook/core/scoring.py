@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_touches, lead_ids, positions, two_way
+from leadbook.core.engagement import known_with_leads, positions, two_way
 from leadbook.core.settings import BLANK_VALUE, OTHER_VALUE, Settings
 
 ENGAGEMENT = "Engagement"
@@ -105,9 +105,7 @@ def engagement(
     leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
 ) -> tuple[pd.Series, pd.Series]:
     """Decayed, capped engagement points per lead, and words naming the latest reply."""
-    touches = known_touches(leads, touches)
-    ids = lead_ids(leads)
-    code = positions(ids, touches[s.LEAD_ID])  # each touch's lead, as a number: cheap to group by
+    touches, ids, code = known_with_leads(leads, touches)  # each touch's lead as a number: cheap to group by
     answered = two_way(touches).to_numpy()
     age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0).to_numpy()
     decay = np.power(0.5, age / settings.half_life_days)
