@@ -19,7 +19,6 @@ Run by `.ci/run`. Exit 1 with what failed. Takes a few minutes (three venvs).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import glob
 import json
 import os
@@ -114,17 +113,7 @@ def payload(work: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     import engine
 
-    from leadbook.book.template import new_book
-    from leadbook.core import schema as s
-    from leadbook.core.sample import sample_book
-
-    book = work / "leads.xlsx"
-    new_book(book, sample_book(30, None, dt.date(2026, 3, 2)))
-    out = work / "payload.json"
-    out.write_text(
-        json.dumps(engine.payload_from_xlsx(book, active_sheet=s.LEADS, selection="C5"), default=str)
-    )
-    return out
+    return engine.sample_payload_file(work)
 
 
 def check_pyodide_versions(work: Path, bundle: Path, python: str) -> None:

@@ -415,6 +415,19 @@ def payload_from_xlsx(
 
 
 # ---------------------------------------------------------------------- run Python
+def sample_payload_file(folder: Path) -> Path:
+    """payload.json in `folder`: the book payload of a 30-lead sample workbook, a cell selected on
+    Leads (what the Lite bundle checks run every script on)."""
+    from leadbook.book.template import new_book
+    from leadbook.core.sample import sample_book
+
+    book = folder / "leads.xlsx"
+    new_book(book, sample_book(30, None, dt.date(2026, 3, 2)))
+    out = folder / "payload.json"
+    out.write_text(json.dumps(payload_from_xlsx(book, active_sheet="Leads", selection="C5"), default=str))
+    return out
+
+
 def open_book(payload: dict):
     """``xw.Book(json=...)`` on a JSON round-tripped copy, as the server receives it.
 

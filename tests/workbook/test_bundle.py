@@ -22,10 +22,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from leadbook.book.template import new_book
 from leadbook.cli import app
 from leadbook.core import schema as s
-from leadbook.core.sample import sample_book
 
 ROOT = Path(__file__).parents[2]
 TESTS_EXCEL = ROOT / "tests" / "excel"
@@ -61,16 +59,7 @@ def payload_path(tmp_path_factory):
         import engine
     finally:
         sys.path.remove(str(TESTS_EXCEL))
-    folder = tmp_path_factory.mktemp("book")
-    import datetime as dt
-
-    path = folder / "leads.xlsx"
-    new_book(path, sample_book(30, None, dt.date(2026, 3, 2)))
-    out = folder / "payload.json"
-    out.write_text(
-        json.dumps(engine.payload_from_xlsx(path, active_sheet=s.LEADS, selection="C5"), default=str)
-    )
-    return out
+    return engine.sample_payload_file(tmp_path_factory.mktemp("book"))
 
 
 def _run(main_path: Path, payload: Path, mode: str, cwd: Path) -> dict:
