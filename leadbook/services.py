@@ -27,7 +27,7 @@ from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
 from leadbook.core.scoring import score_leads
-from leadbook.core.settings import Settings, parse_settings, settings_or_raise
+from leadbook.core.settings import Settings, checked_settings, settings_or_raise
 from leadbook.core.summary import with_other_sources
 
 if TYPE_CHECKING:
@@ -125,13 +125,13 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
         )
     settings_sheet = book.read(s.SETTINGS)
     split.lap("read")
-    settings = settings_or_raise(settings_sheet)
+    settings, settings_problems = checked_settings(settings_sheet)
     cleaned = {sheet: clean(sheet, frame, settings.date_order) for sheet, frame in raw.items()}
     frames = {sheet: frame for sheet, (frame, _) in cleaned.items()}
     split.lap("clean")
     leads = frames[s.LEADS]
     typed = raw[s.LEADS].get(s.SOURCE)
-    skipped = [p for _, found in cleaned.values() for p in found] + parse_settings(settings_sheet)[1]
+    skipped = [p for _, found in cleaned.values() for p in found] + settings_problems
     skipped += missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads)
     orphans = orphan_touches(leads, frames[s.TOUCHES])
     skipped += missing_ids(s.TOUCHES, frames[s.TOUCHES]) + orphans

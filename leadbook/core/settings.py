@@ -387,6 +387,11 @@ def _consistency(settings: Settings, frame: pd.DataFrame) -> list[Problem]:
 
 def settings_or_raise(frame: pd.DataFrame | None) -> Settings:
     """Settings for an action that must not run on bad weights: raise on the first bad row."""
+    return checked_settings(frame)[0]
+
+
+def checked_settings(frame: pd.DataFrame | None) -> tuple[Settings, list[Problem]]:
+    """`settings_or_raise`, with what it let pass (unknown settings) for the skipped-rows count."""
     settings, problems = parse_settings(frame)
     errors = [p for p in problems if not p.message.startswith("unknown setting")]
     if errors:
@@ -394,4 +399,4 @@ def settings_or_raise(frame: pd.DataFrame | None) -> Settings:
         raise LeadbookError(
             first.message + "; fix it on the Settings sheet", first.sheet, first.row, first.column
         )
-    return settings
+    return settings, problems
