@@ -116,10 +116,67 @@ def _stack(leads: pd.DataFrame, rows: pd.DataFrame, options: ImportOptions) -> p
     keys["name"] = fuzzy_names(keys["company"], keys["name"], pd.Series(is_file), options.threshold)
     ids = pd.concat([book_ids, pd.DataFrame({"id": file_id, "id2": file_id})], ignore_index=True)
     nodes = pd.DataFrame({
-        "group": groups(_keys(keys, ids)), "file": is_file,
+        "group": _linked(keys, ids), "file": is_file,
         "where": np.r_[leads.index.to_numpy(), rows.index.to_numpy()],
     })  # fmt: skip
     return nodes
+
+
+def _linked(keys: pd.DataFrame, ids: pd.DataFrame, rounds: int = 10) -> np.ndarray:
+    """Groups by shared keys, then by the people each group's merged record names.
+
+    A merged record can name a person none of its rows did alone (the company from one row,
+    the name from another): that person at that company links it to a lead holding them, as a
+    second import of the merged record would (without it, importing a file twice merges what
+    the first import did not). Every company of a group is taken with every name of it, so
+    the order of the rows does not matter; links only add up, so the groups settle.
+    """
+    label = groups(_keys(keys, ids))
+    for _ in range(rounds):
+        pairs = _person_links(keys, label)
+        if not len(pairs):
+            break
+        label = _joined(label, pairs)
+    return label
+
+
+def _person_links(keys: pd.DataFrame, label: np.ndarray) -> np.ndarray:
+    """(group, group) pairs: a company and a name of the first group are a person of the second."""
+    node = pd.DataFrame(
+        {"group": label, "company": keys["company"].to_numpy(), "name": keys["name"].to_numpy()}
+    )
+    companies = node[["group", "company"]].dropna().drop_duplicates()
+    names = node[["group", "name"]].dropna().drop_duplicates()
+    several = set(companies["group"][companies["group"].duplicated()]) | set(
+        names["group"][names["group"].duplicated()]
+    )
+    if not several:  # one company and one name per group: its person is already a key
+        return np.empty((0, 2), dtype=np.int64)
+    combos = companies[companies["group"].isin(several)].merge(
+        names[names["group"].isin(several)], on="group"
+    )
+    people = node.dropna().drop_duplicates()
+    hits = combos.merge(people, on=["company", "name"], suffixes=("", "_person"))
+    hits = hits[hits["group"] != hits["group_person"]]
+    return hits[["group", "group_person"]].drop_duplicates().to_numpy(dtype=np.int64)
+
+
+def _joined(label: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The labels with each pair's groups made one (labelled by the smaller)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs.tolist():
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    moved = pd.Series({x: find(x) for x in parent}, dtype=np.int64)
+    out = pd.Series(label)
+    return out.map(moved).fillna(out).to_numpy(dtype=np.int64)
 
 
 def merge_leads(rows: pd.DataFrame, leads: pd.DataFrame, options: ImportOptions, today: dt.date) -> LeadMerge:

@@ -261,3 +261,23 @@ def test_import_rows_reports_each_phase_for_a_progress_bar():
     phases = []
     services.import_rows(_book(), _raw([{"Name": "Kim Ode"}]), "x.csv", TODAY, NOW, "me", step=phases.append)
     assert phases == ["reading the workbook", "matching rows to leads", "writing the workbook"]
+
+
+def test_a_person_named_by_a_merged_record_joins_their_lead_in_either_order():
+    """John Smith's row has no company, but shares an email with a row at Acme Ltd: together they
+    name John Smith at Acme Ltd, who is already a lead. The first import merges them into that
+    lead (whatever the row order), so a second import finds only duplicates."""
+    people = [
+        {"Name": "John Smith", "Email": "ann@birch.example", "Phone": "+1 555 123 4567"},
+        {"Name": "Ann Lee", "Email": "ann@birch.example", "Company": "Acme Ltd"},
+    ]
+    for rows in (people, people[::-1]):
+        book = _book()
+        before = len(book.sheets[s.LEADS])
+        first = services.import_rows(book, _raw(rows), "x.csv", TODAY, NOW, "me")
+        assert len(book.sheets[s.LEADS]) == before and "new" not in first.counts()
+        leads = book.sheets[s.LEADS]
+        smith = leads[leads[s.NAME].eq("John Smith") & leads[s.COMPANY].eq("Acme Ltd")]
+        assert len(smith) == 1 and smith.iloc[0][s.PHONE] == "+1 555 123 4567"
+        second = services.import_rows(book, _raw(rows), "x.csv", TODAY, NOW, "me")
+        assert second.counts() == {"duplicate": 2} and not second.plan
