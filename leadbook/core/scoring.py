@@ -9,7 +9,9 @@ cannot qualify a poor fit. Reasons list the biggest contributions, Salesforce-st
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -74,31 +76,59 @@ def value_points(values: pd.Series, points: dict[str, float]) -> pd.Series:
     return out.fillna(points.get(OTHER_VALUE, 0.0))
 
 
-def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, tuple[pd.Series, pd.Series]]:
+Scored = tuple[pd.Series, pd.Series]  # each lead's points, and the words for its Reasons
+
+
+def per_value(values: pd.Series, score: Callable[[pd.Series], Scored]) -> Scored:
+    """`score` run on the column's distinct values only, then spread to every row.
+
+    Answers and sources take a handful of values over thousands of leads; `score` works value
+    by value, so the result is the same. A column mixing kinds of values (True and 1 are equal
+    to a hash but read differently) is scored whole.
+    """
+    try:
+        if pd.api.types.infer_dtype(values, skipna=True).startswith("mixed"):
+            return score(values)
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    except TypeError:  # an unhashable value
+        return score(values)
+    points, words = score(pd.Series(uniques, dtype=values.dtype if len(uniques) else object))
+    return (
+        pd.Series(points.to_numpy(dtype=float)[codes], index=values.index, dtype=float),
+        pd.Series(words.to_numpy(dtype=object)[codes], index=values.index, dtype=object),
+    )
+
+
+def answer_points(leads: pd.DataFrame, settings: Settings) -> dict[str, Scored]:
     """Per question, Source and other points column: each lead's points and the words for Reasons."""
     parts = {}
     for question in s.QUESTIONS:
-        answers = leads[question]
-        points = value_points(answers, settings.answer_points.get(question, {}))
-        words = (
-            answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
-        )
-        parts[question] = (points, words.mask(words.eq("") & points.ne(0), question.lower() + " blank"))
-    sources = leads[s.SOURCE]
-    points = value_points(sources, settings.source_points)
-    named = {v: f"{str(v).lower()} source" for v in sources.dropna().unique() if v}
-    parts[s.SOURCE] = (points, sources.map(named).astype(object).fillna("no source"))
+        parts[question] = per_value(leads[question], functools.partial(_answer, question, settings))
+    parts[s.SOURCE] = per_value(leads[s.SOURCE], functools.partial(_source, settings))
     by_key = {s.header_key(c): c for c in leads.columns}
     for name, table in settings.column_points.items():
         column = by_key.get(s.header_key(name))
         if column is None or column in parts:
             continue  # a Settings row for a column this sheet lacks scores nothing
-        values = leads[column]
-        words = (
-            name.lower() + " " + values.astype(object).where(~_blank(values), "blank").astype(str).str.lower()
-        )
-        parts[column] = (value_points(values, table), words)
+        parts[column] = per_value(leads[column], functools.partial(_column, name, table))
     return parts
+
+
+def _answer(question: str, settings: Settings, answers: pd.Series) -> Scored:
+    points = value_points(answers, settings.answer_points.get(question, {}))
+    words = answers.map({a: _label(question, a) for a in answers.dropna().unique()}).astype(object).fillna("")
+    return points, words.mask(words.eq("") & points.ne(0), question.lower() + " blank")
+
+
+def _source(settings: Settings, sources: pd.Series) -> Scored:
+    points = value_points(sources, settings.source_points)
+    named = {v: f"{str(v).lower()} source" for v in sources.dropna().unique() if v}
+    return points, sources.map(named).astype(object).fillna("no source")
+
+
+def _column(name: str, table: dict[str, float], values: pd.Series) -> Scored:
+    words = name.lower() + " " + values.astype(object).where(~_blank(values), "blank").astype(str).str.lower()
+    return value_points(values, table), words
 
 
 def engagement(

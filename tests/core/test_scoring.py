@@ -108,3 +108,40 @@ def test_row_order_changes_no_result(order):
         [r[s.LEAD_ID] for r in shuffled_rows]
     )
     pd.testing.assert_frame_equal(plain.sort_index(), shuffled.sort_index())
+
+
+TEXTS = st.sampled_from(["Yes", "No", "yes ", "", "Maybe", "under 3", "5"])
+ANSWERS = st.one_of(  # one kind per column (as cleaned sheets give), and a mixed one
+    st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=30).map(lambda v: (v, "str")),
+    st.lists(st.one_of(st.none(), TEXTS), min_size=1, max_size=30).map(lambda v: (v, object)),
+    st.lists(st.one_of(st.none(), st.integers(0, 9)), min_size=1, max_size=30).map(lambda v: (v, object)),
+    st.lists(st.floats(allow_nan=True, allow_infinity=False, width=16), min_size=1, max_size=30).map(
+        lambda v: (v, float)
+    ),
+    st.lists(st.one_of(st.none(), TEXTS, st.integers(0, 9), st.booleans()), min_size=1, max_size=30).map(
+        lambda v: (v, object)
+    ),
+)
+
+
+@hsettings(deadline=None, max_examples=60)
+@given(ANSWERS)
+def test_points_made_per_distinct_value_equal_points_made_per_row(given_values):
+    """answer_points scores each distinct value once; the result is what scoring every row gives."""
+    from leadbook.core.scoring import _answer, per_value
+
+    settings = Settings()
+    settings.answer_points[s.NEED] = {
+        "Yes": 20.0,
+        "No": -10.0,
+        "(blank)": -5.0,
+        "(other)": 1.0,
+        "3 to under 7": 3.0,
+    }
+    values, dtype = given_values
+    column = pd.Series(values, index=range(5, 5 + len(values)), dtype=dtype)
+    score = lambda answers: _answer(s.NEED, settings, answers)  # noqa: E731
+    points, words = per_value(column, score)
+    whole_points, whole_words = score(column)
+    pd.testing.assert_series_equal(points, whole_points.astype(float), check_names=False)
+    assert words.tolist() == whole_words.astype(object).tolist()
