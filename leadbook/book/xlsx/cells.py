@@ -97,14 +97,24 @@ def _date_serials(series: pd.Series, date1904: bool) -> np.ndarray:
 
 
 def column_cells(series: pd.Series, date1904: bool = False) -> list[Cell | None]:
-    """The Cells of a frame column (one per value, in order); equal values share one Cell.
+    """The Cells of a frame column (one per value, in order); equal values share one Cell."""
+    codes, distinct = column_codes(series, date1904)
+    table = np.empty(len(distinct), dtype=object)
+    table[:] = distinct
+    return table[codes].tolist()
 
-    Values are factorised first (C speed), so `cell_of` runs once per distinct value.
+
+def column_codes(series: pd.Series, date1904: bool = False) -> tuple[np.ndarray, list[Cell | None]]:
+    """A frame column as (codes, distinct): value i is the Cell `distinct[codes[i]]`.
+
+    Values are factorised first (C speed), so `cell_of` runs once per distinct value. The last
+    entry of `distinct` is always None (a blank), so a blank's code is `len(distinct) - 1` or
+    that of another entry that is None.
     """
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         days = pd.Series(_date_serials(series, date1904))
         codes, uniques = pd.factorize(days, use_na_sentinel=True)
-        distinct = [Cell("d", number_text(day)) for day in uniques.tolist()]
+        distinct: list[Cell | None] = [Cell("d", number_text(day)) for day in uniques.tolist()]
     else:
         values = series.to_numpy(dtype=object)
         try:
@@ -116,12 +126,12 @@ def column_cells(series: pd.Series, date1904: bool = False) -> list[Cell | None]
             else:
                 codes, uniques = pd.factorize(values, use_na_sentinel=False)
                 uniques = uniques.tolist()
-        except TypeError:  # an unhashable value
-            return [cell_of(v, date1904) for v in values.tolist()]
+        except TypeError:  # an unhashable value: one entry per row
+            distinct = [cell_of(v, date1904) for v in values.tolist()]
+            return np.arange(len(distinct)), [*distinct, None]
         distinct = [cell_of(value, date1904) for value in uniques]
-    table = np.empty(len(distinct) + 1, dtype=object)
-    table[: len(distinct)] = distinct  # codes of -1 (blank dates) pick the None at the end
-    return table[codes].tolist()
+    codes = np.where(codes < 0, len(distinct), codes)  # blank dates pick the None at the end
+    return codes, [*distinct, None]
 
 
 def parse_ref(ref: str) -> tuple[int, int, int, int]:

@@ -9,6 +9,7 @@ import bisect
 import functools
 import re
 
+from leadbook.book.xlsx.block import Block
 from leadbook.book.xlsx.cells import Cell, column_letter, column_number
 from leadbook.core.problems import LeadbookError
 
@@ -29,16 +30,34 @@ class RowPatch:
 
     sheet: str
     edits: Edits
+    block: Block | None
     prefix: str
     _row_open: re.Pattern[str]
     _cell: re.Pattern[str]
     _formula: re.Pattern[str]
 
+    def _cells(self, r: int) -> dict[int, Cell | None]:
+        """Row r's edits; a block row's dict is made here, the first time the row needs one."""
+        cells = self.edits.get(r)
+        if cells is None:
+            i = self.block.position(r) if self.block is not None else None
+            if i is None:
+                raise KeyError(r)
+            cells = self.edits[r] = self.block.cells(i)
+        return cells
+
+    def _columns(self, r: int) -> list[int]:
+        """The columns row r edits (a block row's dict is not made)."""
+        if r in self.edits:
+            return list(self.edits[r])
+        i = self.block.position(r) if self.block is not None else None
+        return [] if i is None else self.block.columns(i)
+
     def _new_row(self, r: int) -> bytes:
         p = self.prefix
         cells = [
             self._render(f"{column_letter(c)}{r}", "", self._new_style(c, None, cell, {}), cell)
-            for c, cell in sorted(self.edits[r].items())
+            for c, cell in sorted(self._cells(r).items())
             if cell is not None
         ]
         return f'<{p}row r="{r}">{"".join(cells)}</{p}row>'.encode() if cells else b""
@@ -51,13 +70,15 @@ class RowPatch:
                 styles[column_number(ref.rstrip("0123456789"))] = int(style)
         return styles
 
-    def _patch_row(self, row: str, r: int) -> bytes:
+    def _patch_row(self, row: str, r: int, parse: bool = False) -> bytes:
+        """The row with its edits; `parse`: go cell by cell at once (for a few cells, the quicker)."""
         p = self.prefix
+        self._cells(r)
         opening = self._row_open.match(row)
         attrs = opening[1] or ""
         inner = "" if opening[2] else row[opening.end() : -len(f"</{p}row>")]
         row_style = attr(attrs, "s") if attr(attrs, "customFormat") in ("1", "true") else None
-        direct = None if self._broken else self._direct(inner, r, row_style)
+        direct = None if self._broken or parse else self._direct(inner, r, row_style)
         if direct is not None:
             return f"<{p}row{attrs}>{direct}</{p}row>".encode()
         edits, seen = self.edits[r], {}
@@ -101,6 +122,8 @@ class RowPatch:
             return inner[:last_end] + fresh + inner[last_end:]
         pieces = []
         for col in sorted(edits):
+            if edits[col] is None and col not in present:
+                continue  # clearing a cell the row does not have
             piece = self._piece(inner, r, row_style, col, (ordered, numbers, present), last)
             if piece is None:
                 return None
@@ -124,8 +147,6 @@ class RowPatch:
         if col in present:
             m = self._find_cell(inner, col, r)
             return None if m is None else (m.start(), m.end(), self._replace(m, col, r, cell, {}))
-        if cell is None:
-            return (0, 0, "")
         if not ordered:
             return None  # the full parse refuses the row, naming it
         at = last[1]
@@ -173,17 +194,21 @@ class RowPatch:
         if cell is None:
             return ""
         if cell.style is None and cell.style_from is None:  # the common case: cached per column and kind
-            key = (col, row_style, cell.kind)
-            pieces = self._fresh_styles.get(key)
-            if pieces is None:
-                base = int(row_style) if row_style is not None else None
-                style = self._new_style(col, base, cell, seen)
-                pieces = self._fresh_styles[key] = self._pieces(col, style, cell.kind)
-            head, middle, end = pieces
+            head, middle, end = self._fresh_pieces(col, row_style, cell)
             return f"{head}{r}{middle}{cell.text}{end}"
         base = int(row_style) if row_style is not None else None
         style = self._new_style(col, base, cell, seen)
         return self._render(f"{column_letter(col)}{r}", "", style, cell)
+
+    def _fresh_pieces(self, col: int, row_style: str | None, cell: Cell) -> tuple[str, str, str]:
+        """A new unstyled cell of this column and kind, cut around its row and text (cached)."""
+        key = (col, row_style, cell.kind)
+        pieces = self._fresh_styles.get(key)
+        if pieces is None:
+            base = int(row_style) if row_style is not None else None
+            style = self._new_style(col, base, cell, {})
+            pieces = self._fresh_styles[key] = self._pieces(col, style, cell.kind)
+        return pieces
 
     def _pieces(self, col: int, style: int | None, kind: str) -> tuple[str, str, str]:
         """`_render` of a new cell cut around its row number and text: (head, middle, end)."""

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
-from leadbook.book.xlsx.cells import format_ref, parse_ref
-from leadbook.book.xlsx.rowpatch import Edits, RowPatch, attr, refuse
+from leadbook.book.xlsx.block import Block
+from leadbook.book.xlsx.cells import column_letter, format_ref, parse_ref
+from leadbook.book.xlsx.rowpatch import Edits, RowPatch, _shape, attr, refuse
 from leadbook.book.xlsx.tail import find_children
 
 TailEdit = Callable[[bytes, str], bytes]  # (bytes after </sheetData>, namespace prefix) -> bytes
@@ -33,6 +34,8 @@ class SheetPatch(RowPatch):
     - `template_row`: appended rows (rows the sheet lacks) take each column's style from it.
     - `widths`: column -> width, set for columns no `<col>` covers yet.
     - `tail_edits`: functions applied to the bytes after `</sheetData>` (conditional formats, ...).
+    - `block`: more edits, kept column by column (rows not in `edits`); a run of rows whose
+      edits are all new cells after the row's last cell is patched at once (`_block_rows`).
     """
 
     def __init__(
@@ -44,10 +47,17 @@ class SheetPatch(RowPatch):
         template_row: int | None = None,
         widths: dict[int, float] | None = None,
         tail_edits: Iterable[TailEdit] = (),
+        block: Block | None = None,
     ) -> None:
         self.sheet = sheet
         self.edits = edits
-        self.pending = sorted(edits)
+        if block is not None and len(block.rows):
+            block = block.without_rows(edits)
+            self.pending = sorted({*edits, *block.rows.tolist()})
+        else:
+            block = None
+            self.pending = sorted(edits)
+        self.block = block
         self.date_style = date_style
         self.template_row = template_row
         self.widths = widths or {}
@@ -60,6 +70,8 @@ class SheetPatch(RowPatch):
         self._template: dict[int, int] = {}
         self._fresh_styles: dict[tuple[int, str | None, str], tuple[str, str, str]] = {}
         self._col_styles: list[tuple[int, int, int]] = []
+        self._numbers = np.zeros(0, dtype=np.int64)  # the row numbers of the segment in hand
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # -- the pass --------------------------------------------------------------------------
     def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -134,6 +146,7 @@ class SheetPatch(RowPatch):
         if not found:
             return None
         numbers = np.array(found, dtype=np.int64) if len(found) > 1 else np.array([int(found[0])])
+        self._numbers = numbers
         if numbers[0] <= self._last_r or (np.diff(numbers) <= 0).any():
             raise refuse(
                 self.sheet,
@@ -142,6 +155,11 @@ class SheetPatch(RowPatch):
         return int(numbers[0]), int(numbers[-1])
 
     def _rows(self, seg: bytes) -> Iterator[bytes]:
+        if self.block is not None:
+            at_once = self._block_rows(seg)
+            if at_once is not None:
+                yield at_once
+                return
         end_row = b"</" + self.prefix.encode() + b"row>"
         emit = 0
         for m in self._row_open_b.finditer(seg):
@@ -155,6 +173,7 @@ class SheetPatch(RowPatch):
             if r == self.template_row:
                 self._template = self._styles_of(seg[m.start() : end].decode())
                 self._fresh_styles.clear()
+                self._tables.clear()
             if self._k < len(self.pending) and self.pending[self._k] == r:
                 yield seg[emit : m.start()]
                 yield self._patch_row(seg[m.start() : end].decode(), r)
@@ -163,6 +182,112 @@ class SheetPatch(RowPatch):
         rest = seg[emit:]
         self._check_dependents(rest)
         yield rest
+
+    def _block_rows(self, seg: bytes) -> bytes | None:
+        """The segment with its edits, made at once; None when a row in it needs the general path.
+
+        Taken when every edited row of the segment is in the sheet, no edit sets a style, and no
+        row or template row changes the styles: then a block row whose cells are all left of the
+        block's first column gets its new cells spliced after its last cell, rendered for all
+        such rows at once (`_block_texts`); any other edited row takes the general path.
+        """
+        numbers = self._numbers
+        first, last = int(numbers[0]), int(numbers[-1])
+        template = self.template_row
+        if self._broken or (template is not None and first <= template <= last) or b"customFormat" in seg:
+            return None
+        stop = bisect.bisect_right(self.pending, last)
+        todo = np.array(self.pending[self._k : stop], dtype=np.int64)
+        at = np.searchsorted(numbers, todo)
+        if (
+            not len(todo)
+            or (at >= len(numbers)).any()
+            or (numbers[np.minimum(at, len(numbers) - 1)] != todo).any()
+        ):
+            return None  # a new row goes in among these: the general path places it
+        p = self.prefix.encode()
+        end_row = b"</" + p + b"row>"
+        pieces = seg.split(end_row)
+        if len(pieces) != len(numbers) + 1:
+            return None  # an empty <row/> among them
+        block = self.block
+        where = np.minimum(np.searchsorted(block.rows, todo), len(block.rows) - 1)
+        ours = block.rows[where] == todo
+        texts = iter(self._block_texts(where[ours]).tolist())
+        if self._splice is None:
+            self._compile_splice(p, block.cols[0])
+        for i, r, mine in zip(at.tolist(), todo.tolist(), ours.tolist(), strict=True):
+            piece = pieces[i]
+            found = self._splice_at(piece) if mine else None
+            text = next(texts) if mine else b""
+            if found is not None and found[1]:  # all new, after the last cell
+                pieces[i] = piece[: found[0]] + text + piece[found[0] :]
+                continue
+            tail = piece[found[0] :].decode() if found is not None else ""
+            if found is not None and _shape(tail)[0]:
+                # the cells from found[0] on (ascending) are at or right of the block's first
+                # column: cell by cell on those alone, as a row of their own; those before pass
+                opening = f'<{self.prefix}row r="{r}">'
+                row = self._patch_row(opening + tail + end_row.decode(), r, parse=True)
+                pieces[i] = piece[: found[0]] + row[len(opening) : -len(end_row)]
+                continue
+            start = piece.find(b"<" + p + b"row")  # the general path, on the whole row
+            row = self._patch_row((piece[start:] + end_row).decode(), r)
+            pieces[i] = piece[:start] + row[: -len(end_row)]
+        self._k = stop
+        out = end_row.join(pieces)
+        self._check_dependents(out)
+        return out
+
+    _splice: re.Pattern[bytes] | None = None
+
+    def _compile_splice(self, p: bytes, first_col: int) -> None:
+        self._splice = re.compile(rb"<" + p + rb'c r="' + _at_or_right_of(column_letter(first_col)) + rb"\d")
+        self._cell_b = re.compile(rb"<" + p + rb"c(\s[^>]*?)?(?:/>|>.*?</" + p + rb"c>)", re.S)
+        self._cell_tag = (b"<" + p + b"c", b"<" + p + b'c r="')
+
+    def _splice_at(self, piece: bytes) -> tuple[int, bool] | None:
+        """Where a row's new cells go: (end of its last cell, True) when every cell has a reference
+        left of the block's first column, else (start of the first cell that does not, False);
+        None when a tag starting "<c" has no reference first (or is rich text): the general path."""
+        tag, with_ref = self._cell_tag
+        if piece.count(tag) != piece.count(with_ref):
+            return None
+        right = self._splice.search(piece)
+        if right is not None:
+            return right.start(), False
+        start = piece.rfind(with_ref)
+        if start == -1:
+            return None
+        m = self._cell_b.match(piece, start)
+        return (m.end(), True) if m else None
+
+    def _block_texts(self, where: np.ndarray) -> np.ndarray:
+        """The new cells of block rows `where` (positions in the block), as one bytes value per row."""
+        block = self.block
+        rows = block.rows[where].astype("S").astype(object)
+        out = np.full(len(where), b"", dtype=object)
+        for k, col in enumerate(block.cols):
+            heads, tails, blank = self._table(k, col)
+            codes = block.codes[k][where]
+            cells = heads[codes] + rows + tails[codes]
+            out = out + np.where(blank[codes], b"", cells)
+        return out
+
+    def _table(self, k: int, col: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per distinct value of block column k: the new cell's text before and after its row number."""
+        found = self._tables.get(col)
+        if found is None:
+            distinct = self.block.distinct[k]
+            heads = np.full(len(distinct), b"", dtype=object)
+            tails = np.full(len(distinct), b"", dtype=object)
+            for i, cell in enumerate(distinct):
+                if cell is not None:
+                    head, middle, end = self._fresh_pieces(col, None, cell)
+                    heads[i], tails[i] = head.encode(), f"{middle}{cell.text}{end}".encode()
+            blank = np.array([cell is None for cell in distinct])
+            found = self._tables[col] = (heads, tails, blank)
+        return found
 
     # -- head and tail ---------------------------------------------------------------------
     def _check_head(self, head: bytes) -> None:
@@ -224,12 +349,14 @@ class SheetPatch(RowPatch):
             low_c, low_r, high_c, high_r = parse_ref(m[2].decode())
         except ValueError:
             return head
-        rows = [r for r in self.pending if any(v is not None for v in self.edits[r].values())]
-        if not rows:
+        rows = self.written_rows()
+        if not len(rows):
             return head
-        cols = {c for r in (rows[0], rows[-1]) for c in self.edits[r]} | {
-            max(cells) for cells in self.edits.values()
+        cols = {c for r in (rows[0], rows[-1]) for c in self._columns(r)} | {
+            max(cells) for cells in self.edits.values() if cells
         }
+        if self.block is not None:
+            cols.add(self.block.cols[-1])
         ref = format_ref(min(low_c, *cols), min(low_r, rows[0]), max(high_c, *cols), max(high_r, rows[-1]))
         return head[: m.start(2)] + ref.encode() + head[m.end(2) :]
 
@@ -245,7 +372,7 @@ class SheetPatch(RowPatch):
                 low_c, low_r, high_c, high_r = parse_ref(ref.decode())
                 start = bisect.bisect_left(self.pending, low_r)
                 for r in self.pending[start : bisect.bisect_right(self.pending, high_r)]:
-                    if any(low_c <= c <= high_c for c in self.edits[r]):
+                    if any(low_c <= c <= high_c for c in self._columns(r)):
                         raise refuse(
                             self.sheet,
                             f"leadbook would write into the merged cells {ref.decode()}; "
@@ -253,12 +380,30 @@ class SheetPatch(RowPatch):
                         )
 
     # -- rows and cells --------------------------------------------------------------------
+    def written_rows(self) -> list[int]:
+        """The rows given a value (not only blanks), ascending."""
+        rows = {r for r, cells in self.edits.items() if any(v is not None for v in cells.values())}
+        if self.block is not None:
+            rows.update(self.block.rows[self.block.written()].tolist())
+        return sorted(rows)
+
     def _new_rows(self, before: int | None) -> bytes:
         out = []
         while self._k < len(self.pending) and (before is None or self.pending[self._k] < before):
             out.append(self._new_row(self.pending[self._k]))
             self._k += 1
         return b"".join(out)
+
+
+def _at_or_right_of(letters: str) -> bytes:
+    """A regex matching column letters at or right of `letters` (e.g. "Q": Q..Z, or two or three letters)."""
+    n = len(letters)
+    options = [f"[A-Z]{{{n + 1},3}}"] if n < 3 else []
+    for k, ch in enumerate(letters):
+        if ch < "Z":
+            options.append(f"{letters[:k]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{n - k - 1}}}")
+    options.append(letters)
+    return ("(?:" + "|".join(options) + ")").encode()
 
 
 def patch(chunks: Iterable[bytes], sheet: str, edits: Edits, **options) -> tuple[bytes, SheetPatch]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from leadbook.book.base import header_row
+from leadbook.book.xlsx.block import Block
 from leadbook.book.xlsx.cells import Cell, column_cells, escape
 from leadbook.book.xlsx.scan import filled_extent, leading_rows, shared_strings
 from leadbook.book.xlsx.sheetxml import Edits, SheetPatch, TailEdit
@@ -258,16 +259,26 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
     names = [*work.columns, *(c for f in work.sets + work.appends for c in f.columns)]
     missing, widths = _add_missing(lay, names, edits, work.widths)
     last_data = None
-    for frame in work.sets:
-        _frame_edits(edits, frame, lay.positions, book.date1904, clear=True)
+    block, later = None, {}
+    for frame in work.sets:  # the first frame set is kept column by column (see block.py)
+        if block is None and (block := Block.of(frame, lay.positions, book.date1904, clear=True)):
+            continue
+        _frame_edits(later, frame, lay.positions, book.date1904, clear=True)
     if work.appends:
         count = sum(len(f) for f in work.appends)
         start = _append_start(parts, lay, count, work.last_row)
         last_data = start - 1
         for frame in work.appends:
             placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
-            _frame_edits(edits, placed, lay.positions, book.date1904, clear=False)
+            _frame_edits(later, placed, lay.positions, book.date1904, clear=False)
             start += len(frame)
+    if block is not None:  # a row also edited by another frame leaves the block, edits kept in order
+        both = [r for r in block.rows.tolist() if r in edits or r in later]
+        for r in both:
+            edits[r] = {**edits.get(r, {}), **block.cells(block.position(r))}
+        block = block.without_rows(both)
+    for r, cells in later.items():
+        edits.setdefault(r, {}).update(cells)
     tails = list(work.tails)
     if (work.mapping.role if work.mapping else sheet) == s.LEADS and any(
         s.FOLLOW_UP in f.columns for f in work.sets
@@ -281,11 +292,12 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         template_row=last_data if last_data and last_data > lay.header else None,
         widths=widths,
         tail_edits=tail_edits,
+        block=block,
     )
     parts.write(lay.part, patcher.stream(chunks(parts, lay.part)))
     if lay.table_part:
-        written = [r for r, cells in edits.items() if any(v is not None for v in cells.values())]
-        grown = grow_table(parts.read(lay.table_part), max(written, default=None), missing)
+        written = patcher.written_rows()
+        grown = grow_table(parts.read(lay.table_part), written[-1] if written else None, missing)
         parts.write(lay.table_part, grown)
     return patcher.formula_overwritten
 

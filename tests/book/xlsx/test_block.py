@@ -1,0 +1,192 @@
+"""The block fast path (a frame's cells kept column by column) gives the same bytes as row dicts."""
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadbook.book.xlsx.block import Block
+from leadbook.book.xlsx.cells import Cell, column_letter, serial
+from leadbook.book.xlsx.sheetxml import SheetPatch, _at_or_right_of
+from leadbook.core.problems import LeadbookError
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def sheet(rows: list[str], prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{NS}"' if prefix else f'xmlns="{NS}"'
+    return f"<{p}worksheet {xmlns}><{p}sheetData>{''.join(rows)}</{p}sheetData></{p}worksheet>".encode()
+
+
+def row_xml(r: int, cols: list[int], kind: str, prefix: str = "") -> str:
+    p = f"{prefix}:" if prefix else ""
+    if kind == "empty":
+        return f'<{p}row r="{r}"/>'
+    attrs = ' s="2" customFormat="1"' if kind == "styled" else ' spans="1:9"'
+    cells = []
+    for c in cols if kind != "unordered" else cols[1:] + cols[:1]:
+        ref = f"{column_letter(c)}{r}"
+        if kind == "rich" and c == cols[0]:
+            cells.append(
+                f'<{p}c r="{ref}" t="inlineStr"><{p}is><{p}r><{p}rPr><{p}color rgb="FFFF0000"/></{p}rPr><{p}t>red</{p}t></{p}r></{p}is></{p}c>'
+            )
+        elif c % 3 == 0:
+            cells.append(f'<{p}c r="{ref}" s="1"><{p}v>{c}</{p}v></{p}c>')
+        elif c % 3 == 1:
+            cells.append(f'<{p}c r="{ref}" t="s"><{p}v>{c}</{p}v></{p}c>')
+        else:
+            cells.append(f'<{p}c r="{ref}"/>')
+    return f'<{p}row r="{r}"{attrs}>{"".join(cells)}</{p}row>'
+
+
+def dict_edits(block: Block) -> dict[int, dict[int, Cell | None]]:
+    return {int(r): block.cells(i) for i, r in enumerate(block.rows)}
+
+
+FAST_ROWS = []  # per patch: how many block rows never needed a dict (the fast path's rows)
+
+
+def both(data: bytes, block: Block, size: int, **options) -> tuple[bytes | str, bytes | str]:
+    """The patched part with the block and with row dicts (or the refusal each gives)."""
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+    patcher = SheetPatch("Leads", {}, block=block, **options)
+    try:
+        fast = b"".join(patcher.stream(chunks))
+    except LeadbookError as e:
+        fast = str(e)
+    FAST_ROWS.append(len(block.rows) - len(patcher.edits))
+    try:
+        slow = b"".join(SheetPatch("Leads", dict_edits(block), **options).stream(chunks))
+    except LeadbookError as e:
+        slow = str(e)
+    return fast, slow
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.integers(-5, 10**6),
+    st.floats(allow_nan=True, allow_infinity=False, width=32),
+    st.text("ab <&>\"'é", max_size=6),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 1, 1)),
+    st.booleans(),
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    st.lists(
+        st.tuples(
+            st.sets(st.integers(1, 12), max_size=8),
+            st.sampled_from(["plain"] * 12 + ["styled", "rich", "empty", "unordered"]),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 14),
+    st.integers(1, 4),
+    st.data(),
+    st.sampled_from([7, 64, 300, 10**6]),
+    st.sampled_from(["", "x"]),
+    st.booleans(),
+)
+def test_a_block_gives_the_bytes_row_dicts_give(shape, first, width, data, size, prefix, clear):
+    rows = [row_xml(r, sorted(cols), kind, prefix) for r, (cols, kind) in enumerate(shape, start=2)]
+    xml = sheet(rows, prefix)
+    count = len(shape) + data.draw(st.sampled_from([0, 0, 0, 3]))  # rows the sheet lacks, at times
+    index = data.draw(st.lists(st.integers(2, count + 1), min_size=1, max_size=count, unique=True))
+    columns = {f"c{k}": [data.draw(VALUES) for _ in index] for k in range(width)}
+    frame = pd.DataFrame(columns, index=index)
+    positions = {f"c{k}": first + k for k in range(width)}
+    block = Block.of(frame, positions, False, clear)
+    template = data.draw(st.sampled_from([None, 3, len(shape) + 1]))
+    fast, slow = both(xml, block, size, template_row=template, date_style=lambda s: 9)
+    if isinstance(slow, str) and "out of order" in slow:
+        # the fast path adds cells after all of a row's (unordered) cells, so it may refuse a
+        # later row, or none (its output is checked below)
+        assert isinstance(fast, bytes) or "out of order" in fast
+    else:
+        assert fast == slow
+    if isinstance(fast, str):
+        return
+    for row in re.findall(rb"<(?:x:)?row [^>]*?>(.*?)</(?:x:)?row>", fast):
+        refs = re.findall(rb'<(?:x:)?c r="([A-Z]+)\d', row)
+        assert len(refs) == len(set(refs))  # never a cell twice
+
+
+def test_the_fast_path_was_taken_by_the_property_test():
+    FAST_ROWS.clear()
+    test_a_block_gives_the_bytes_row_dicts_give()
+    assert sum(1 for n in FAST_ROWS if n) > 5  # about 35 of 300 on average: the path is exercised
+
+
+def test_cells_out_of_order_left_of_the_block_get_the_new_cells_after_them():
+    """The general path refuses a row whose cells are out of order; the fast path need not look
+    (every cell is left of the block's columns), so its new cells go after all of them."""
+    xml = sheet([row_xml(2, [1, 2, 3], "unordered")])
+    block = Block.of(pd.DataFrame({"Score": [5]}, index=[2]), {"Score": 6}, False, True)
+    fast, slow = both(xml, block, 10**6)
+    assert "out of order" in slow
+    assert re.findall(rb'<c r="([A-Z]+)2"', fast) == [b"B", b"C", b"A", b"F"]
+
+
+def test_a_clear_beside_a_replaced_first_cell_keeps_one_cell():
+    """A row whose first cell is replaced while another edit clears a cell it lacks."""
+    xml = sheet(['<row r="2"><c r="W2" t="s"><v>4</v></c><c r="AB2" s="1"><v>9</v></c></row>'])
+    edits = {2: {20: Cell("n", "1"), 23: Cell("s", "P"), 26: None}}
+    out = b"".join(SheetPatch("Leads", edits).stream([xml]))
+    assert out.count(b'r="W2"') == 1
+    assert re.findall(rb'<c r="([A-Z]+)2"', out) == [b"T", b"W", b"AB"]
+
+
+def test_the_column_pattern_matches_exactly_the_columns_at_or_right():
+    for letters in ("A", "Q", "Z", "AB", "AZ", "ZZ", "XFD", "BAA"):
+        pattern = re.compile(b"(?:" + _at_or_right_of(letters) + rb")\Z")
+        first = sum((ord(ch) - 64) * 26**k for k, ch in enumerate(reversed(letters)))
+        for col in {1, 2, 25, 26, 27, 52, 53, 702, 703, 1404, 16384, first - 1, first, first + 1} - {0}:
+            assert bool(pattern.match(column_letter(col).encode())) == (col >= first), (letters, col)
+
+
+def test_a_block_write_reads_back_in_openpyxl_and_calamine(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Leads"
+    ws.append(["Lead ID", "Name", "Score", "Status", "Next touch"])
+    for i in range(2, 2002):
+        ws.append([f"L{i}", f"n{i}", None, "Prospect" if i % 7 == 0 else None])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with zipfile.ZipFile(buffer) as z:
+        xml = z.read("xl/worksheets/sheet1.xml")
+        members = {n: z.read(n) for n in z.namelist()}
+    rows = np.arange(2, 2002)
+    frame = pd.DataFrame(
+        {
+            "Score": rows % 50,
+            "Status": ["New"] * len(rows),
+            "Next touch": pd.to_datetime("2026-11-23") + pd.to_timedelta(rows % 9, unit="D"),
+        },
+        index=rows,
+    )
+    block = Block.of(frame, {"Score": 3, "Status": 4, "Next touch": 5}, False, True)
+    fast, slow = both(xml, block, 4096)
+    assert fast == slow
+    assert FAST_ROWS[-1] == 2000 - len(range(7, 2002, 7))  # only the rows holding a Status needed one
+    path = tmp_path / "out.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in members.items():
+            z.writestr(name, fast if name == "xl/worksheets/sheet1.xml" else body)
+    back = openpyxl.load_workbook(path)["Leads"]
+    assert [back.cell(r, 3).value for r in (2, 3, 2001)] == [2, 3, 2001 % 50]
+    assert {back.cell(r, 4).value for r in range(2, 2002)} == {"New"}
+    cal = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Leads").to_python()
+    assert cal[1][2] == 2 and cal[7][3] == "New"  # row 8 held "Prospect": replaced, not doubled
+    expected = serial(dt.datetime(2026, 11, 23) + dt.timedelta(days=2001 % 9))  # no date style given
+    assert cal[2000][4] == expected and back.cell(2001, 5).value == expected
