@@ -8,6 +8,9 @@ ever compared unless a key already put them in the same block.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +25,7 @@ LEGAL = (
     r"\b(?:the|and|ltd|limited|inc|incorporated|llc|llp|plc|gmbh|ag|sa|sas|sarl|bv|nv|oy|ab|as|aps|"
     r"corp|corporation|co|company|srl|spa|pty|kg|kft|sro|pte)\b"
 )
+T = TypeVar("T", bound=Hashable)
 FUZZY_BLOCK = 1_000  # names sharing one word at one company; a word that common blocks nothing
 
 
@@ -137,22 +141,29 @@ def fuzzy_names(company: pd.Series, name: pd.Series, queries: pd.Series, thresho
         return name
     scores = process.cpdist(pairs["name"].tolist(), pairs["name_b"].tolist(), scorer=fuzz.ratio, workers=-1)
     matched = pairs.loc[scores >= threshold, ["company", "name", "name_b"]]
-    root: dict[tuple[str, str], tuple[str, str]] = {}
+    roots = joined_roots(((block, a), (block, b)) for block, a, b in matched.itertuples(index=False))
+    if not roots:
+        return name
+    canonical = {node: root[1] for node, root in roots.items()}
+    keyed = pd.Series(list(zip(company, name, strict=True)), index=name.index)
+    return keyed.map(lambda k: canonical.get(k, k[1])).where(name.notna(), None)
 
-    def find(node: tuple[str, str]) -> tuple[str, str]:
+
+def joined_roots(pairs: Iterable[tuple[T, T]]) -> dict[T, T]:
+    """Each pair's two nodes made one (union-find): every node that joined a smaller one -> the
+    smallest node of its group. Nodes that are already their group's smallest are left out."""
+    root: dict[T, T] = {}
+
+    def find(node: T) -> T:
         while root.get(node, node) != node:
             node = root[node]
         return node
 
-    for block, a, b in matched.itertuples(index=False):
-        ra, rb = find((block, a)), find((block, b))
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
         if ra != rb:
             root[max(ra, rb)] = min(ra, rb)
-    if not root:
-        return name
-    canonical = {node: find(node)[1] for node in list(root)}
-    keyed = pd.Series(list(zip(company, name, strict=True)), index=name.index)
-    return keyed.map(lambda k: canonical.get(k, k[1])).where(name.notna(), None)
+    return {node: find(node) for node in list(root)}
 
 
 def groups(keys: pd.DataFrame) -> np.ndarray:

@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.dedupe import company_key, email_key, fuzzy_names, groups, name_key, phone_key
+from leadbook.core.dedupe import (
+    company_key,
+    email_key,
+    fuzzy_names,
+    groups,
+    joined_roots,
+    name_key,
+    phone_key,
+)
 from leadbook.core.importing import IMPORT_ID, ImportOptions
 
 NEW, MERGED, DUPLICATE, SKIPPED = "new", "merged", "duplicate", "skipped"
@@ -163,18 +171,7 @@ def _person_links(keys: pd.DataFrame, label: np.ndarray) -> np.ndarray:
 
 def _joined(label: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """The labels with each pair's groups made one (labelled by the smaller)."""
-    parent: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    for a, b in pairs.tolist():
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    moved = pd.Series({x: find(x) for x in parent}, dtype=np.int64)
+    moved = pd.Series(joined_roots(map(tuple, pairs.tolist())), dtype=np.int64)
     out = pd.Series(label)
     return out.map(moved).fillna(out).to_numpy(dtype=np.int64)
 
