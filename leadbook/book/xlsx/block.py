@@ -8,6 +8,7 @@ run of rows at once from the codes (see `SheetPatch._block_rows`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class Block:
         """The columns row `rows[i]` edits."""
         return list(self.cells(i)) if not self.clear else list(self.cols)
 
+    @functools.cached_property
     def blanks(self) -> list[np.ndarray]:
         """Per column: which codes are a blank."""
         return [np.array([cell is None for cell in distinct]) for distinct in self.distinct]
@@ -75,7 +77,7 @@ class Block:
     def written(self) -> np.ndarray:
         """Per row: whether it sets at least one value (not only blanks)."""
         mask = np.zeros(len(self.rows), dtype=bool)
-        for codes, blank in zip(self.codes, self.blanks(), strict=True):
+        for codes, blank in zip(self.codes, self.blanks, strict=True):
             mask |= ~blank[codes]
         return mask
 

@@ -214,23 +214,26 @@ class SheetPatch(RowPatch):
         where = np.minimum(np.searchsorted(block.rows, todo), len(block.rows) - 1)
         ours = block.rows[where] == todo
         texts = iter(self._block_texts(where[ours]).tolist())
-        if self._splice is None:
-            self._compile_splice(p, block.cols[0])
+        if self._splice is None:  # a cell at or right of the block's first column
+            first = _at_or_right_of(column_letter(block.cols[0]))
+            self._splice = re.compile(rb"<" + re.escape(p) + rb'c r="' + first + rb"\d")
         for i, r, mine in zip(at.tolist(), todo.tolist(), ours.tolist(), strict=True):
             piece = pieces[i]
             found = self._splice_at(piece) if mine else None
             text = next(texts) if mine else b""
-            if found is not None and found[1]:  # all new, after the last cell
-                pieces[i] = piece[: found[0]] + text + piece[found[0] :]
-                continue
-            tail = piece[found[0] :].decode() if found is not None else ""
-            if found is not None and _shape(tail)[0]:
-                # the cells from found[0] on (ascending) are at or right of the block's first
-                # column: cell by cell on those alone, as a row of their own; those before pass
-                opening = f'<{self.prefix}row r="{r}">'
-                row = self._patch_row(opening + tail + end_row.decode(), r, parse=True)
-                pieces[i] = piece[: found[0]] + row[len(opening) : -len(end_row)]
-                continue
+            if found is not None:
+                spot, after_last = found
+                if after_last:  # all new, after the last cell
+                    pieces[i] = piece[:spot] + text + piece[spot:]
+                    continue
+                tail = piece[spot:].decode()
+                if _shape(tail)[0]:
+                    # the cells from `spot` on (ascending) are at or right of the block's first
+                    # column: cell by cell on those alone, as a row of their own; those before pass
+                    opening = f'<{self.prefix}row r="{r}">'
+                    row = self._patch_row(opening + tail + end_row.decode(), r, parse=True)
+                    pieces[i] = piece[:spot] + row[len(opening) : -len(end_row)]
+                    continue
             start = piece.find(b"<" + p + b"row")  # the general path, on the whole row
             row = self._patch_row((piece[start:] + end_row).decode(), r)
             pieces[i] = piece[:start] + row[: -len(end_row)]
@@ -240,11 +243,6 @@ class SheetPatch(RowPatch):
         return out
 
     _splice: re.Pattern[bytes] | None = None
-
-    def _compile_splice(self, p: bytes, first_col: int) -> None:
-        self._splice = re.compile(rb"<" + p + rb'c r="' + _at_or_right_of(column_letter(first_col)) + rb"\d")
-        self._cell_b = re.compile(rb"<" + p + rb"c(\s[^>]*?)?(?:/>|>.*?</" + p + rb"c>)", re.S)
-        self._cell_tag = (b"<" + p + b"c", b"<" + p + b'c r="')
 
     def _splice_at(self, piece: bytes) -> tuple[int, bool] | None:
         """Where a row's new cells go: (end of its last cell, True) when every cell has a reference
@@ -285,8 +283,7 @@ class SheetPatch(RowPatch):
                 if cell is not None:
                     head, middle, end = self._fresh_pieces(col, None, cell)
                     heads[i], tails[i] = head.encode(), f"{middle}{cell.text}{end}".encode()
-            blank = np.array([cell is None for cell in distinct])
-            found = self._tables[col] = (heads, tails, blank)
+            found = self._tables[col] = (heads, tails, self.block.blanks[k])
         return found
 
     # -- head and tail ---------------------------------------------------------------------
@@ -318,6 +315,9 @@ class SheetPatch(RowPatch):
         self._row_open_b = re.compile(rb"<" + b + rb"row(\s[^>]*?)?(/?)>")
         self._row_open = re.compile(rf"<{p}row(\s[^>]*?)?(/?)>")
         self._cell = re.compile(rf"<{p}c(\s[^>]*?)?(?:/>|>(.*?)</{p}c>)", re.S)
+        self._cell_b = re.compile(rb"<" + b + rb"c(\s[^>]*?)?(?:/>|>.*?</" + b + rb"c>)", re.S)
+        ns = self.prefix.encode()  # as written, for counting tags (`p` is escaped for patterns)
+        self._cell_tag = (b"<" + ns + b"c", b"<" + ns + b'c r="')
         self._formula = re.compile(rf"<{p}f(\s[^>]*?)?(/?)>")
 
     def _patch_head(self, head: bytes) -> bytes:
