@@ -91,8 +91,12 @@ def _held(data: lr.SheetData, held: dict[int, list], column: int, row: int, firs
 class Writer:
     """Write steps of `LiveBook` (it provides the reading, names and tables)."""
 
-    def _apply_steps(self: Any, plan: Plan | None, extra: list[SheetValues]) -> lr.Step:
-        for op in plan.ops if plan else []:
+    def _apply_steps(
+        self: Any, plan: Plan | None, extra: list[SheetValues], maps: dict | None = None
+    ) -> lr.Step:
+        ops = plan.ops if plan else []
+        yield from self._layout_steps([op.sheet for op in ops if isinstance(op, SetCells | AppendRows)], maps)
+        for op in ops:
             if isinstance(op, SetCells):
                 yield from self._set_cells_steps(op.sheet, op.frame)
             elif isinstance(op, AppendRows):
@@ -113,6 +117,7 @@ class Writer:
             part = block[i : i + size]
             ws.range((row + i, column)).value = part
             yield Flush(f"{ws.name}!{_address(row + i, column, len(part), width)}")
+        self._rows.pop(ws.name, None)  # a whole read is stale now (the laid-out columns follow below)
         data = self._data.get(self._name(sheet) or sheet)
         if data is not None:
             data.remember(row, column, block)
@@ -125,10 +130,11 @@ class Writer:
             if data.last_row <= data.header_line and all(h in (None, "") for h in data.headers):
                 data.headers = []  # an empty sheet: the header starts at A1
             start = max(table_end_col, max(data.positions.values(), default=0), len(data.headers)) + 1
-            yield from self._write_steps(sheet, data.header_line, start, [[excel_value(n) for n in missing]])
+            texts = [self.header_text(sheet, n) for n in missing]  # "Status (leadbook)" on a mapped sheet
+            yield from self._write_steps(sheet, data.header_line, start, [[excel_value(n) for n in texts]])
             for i, name in enumerate(missing):
                 data.positions[name] = start + i
-            data.headers.extend([None] * (start - 1 - len(data.headers)) + missing)
+            data.headers.extend([None] * (start - 1 - len(data.headers)) + texts)
         return data.positions
 
     def _set_cells_steps(self: Any, sheet: str, frame: pd.DataFrame) -> lr.Step:
