@@ -190,10 +190,10 @@ class LiveBook(Writer, MapReader):
             if rows > limit:
                 command = f"`leadbook {self.action}`" if self.action else "the leadbook command"
                 raise LeadbookError(
-                    f"{sheet} has {rows:,} rows; in Excel for the web leadbook handles up to {limit:,} "
+                    f"{own} has {rows:,} rows; in Excel for the web leadbook handles up to {limit:,} "
                     f"(what one browser tab's requests and memory allow). Use the Leadbook ribbon in "
                     f"desktop Excel, or {command} on the saved file.",
-                    sheet,
+                    own,
                 )
 
     def prepare(self) -> None:

@@ -98,7 +98,14 @@ def _required(live: LiveBook, name: str) -> None:
     """After the reads: a missing sheet (the team's own, on a mapped book) stops here, saying how
     to add it."""
     for sheet in REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS)):
-        live.sheet(live.own_sheet(sheet))
+        own = live.own_sheet(sheet)
+        if own != sheet and live._name(own) is None:  # Excel's Adopt does not read a mapping
+            raise LeadbookError(
+                f"the sheet the Settings row 'Map: {sheet} sheet' names is missing: rename your sheet "
+                "back, or correct that row (or run `leadbook adopt` on the file to map it again)",
+                own,
+            )
+        live.sheet(own)
 
 
 def _through_mapping(live: LiveBook, name: str) -> Any:

@@ -272,3 +272,11 @@ def test_highlight_and_import_follow_the_mapping_too(tmp_path, shape, fixed_cloc
     assert live == grid(payload_from_xlsx(oracle))
     assert {k: v for k, v in grid(payload).items() if k in before} == before
     assert "Imported the Inbox sheet: 1 new" in alerts(payload)[-1]
+
+
+def test_a_mapped_sheet_renamed_since_adopt_names_the_map_row(tmp_path, fixed_clock):
+    path, _ = adopted(tmp_path, shapes.crm_calls)
+    _edited(path, tmp_path / "oracle.xlsx", lambda wb: setattr(wb["Calls"], "title", "Calls 2026"))
+    actions, after = press(payload_from_xlsx(path), "refresh")
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "'Map: Touches sheet'" in alerts(after)[-1] and "Calls" in alerts(after)[-1]
