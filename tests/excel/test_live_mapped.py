@@ -29,8 +29,36 @@ BUTTONS = ("refresh", "qualify", "summary")  # in this order, as a team would cl
 # The trackers the live path is proved on: renamed sheets with a title row and a touch log keyed by
 # company (crm_calls), headers on row 4 under a title (pipeline_row4), the team's own Status,
 # Follow up, Settings, Summary and Log (colliding), a log by name below 24 note rows (deep_header),
-# a log by email beside repeated headers (duplicates), and a log by company with dd/mm/yyyy dates.
+# a log by email beside repeated headers (duplicates), a log by company with dd/mm/yyyy dates, and
+# Excel Tables named unlike their sheets (tabled).
+
+
+def tabled(folder: Path) -> Path:
+    """A SharePoint-style "Pipeline" Excel Table named otherwise, and a "Calls" table by company."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    for row in (
+        ["Company", "Contact", "Email", "Source", "Status", "Need", "Budget", "Authority"],
+        *shapes.LEADS,
+    ):
+        ws.append(row)
+    ws.add_table(Table(displayName="Deals_in", ref="A1:H4"))
+    calls = wb.create_sheet("Calls")
+    for row in (["Date", "Customer", "Outcome"], [dt.datetime(2026, 11, 2), "Acme Ltd", "Talked"]):
+        calls.append(row)
+    calls.append([dt.datetime(2026, 11, 5), "Cedar Co", "Replied"])
+    calls.add_table(Table(displayName="CallTable", ref="A1:C3"))
+    path = folder / "tabled.xlsx"
+    wb.save(path)
+    return path
+
+
 PROVED = (
+    tabled,
     shapes.crm_calls,
     shapes.pipeline_row4,
     shapes.colliding,
@@ -104,6 +132,10 @@ def grid(payload: dict, skip: tuple[str, ...] = ("Check",)) -> dict[tuple[str, i
     return out
 
 
+def tables(payload: dict) -> list[tuple[str, str, str]]:
+    return [(x["name"], t["name"], t["range_address"]) for x in payload["sheets"] for t in x["tables"]]
+
+
 def alerts(payload: dict) -> list[str]:
     return [a["prompt"] for a in payload.get("_alerts", [])]
 
@@ -119,6 +151,7 @@ def test_the_buttons_write_what_the_commands_write_and_nothing_of_the_teams(tmp_
         assert alerts(payload)[-1] and "Nothing was changed" not in alerts(payload)[-1], alerts(payload)
         # the same cells as the file path, button by button (the Summary's charts aside: values only)
         assert grid(payload) == grid(payload_from_xlsx(oracle)), name
+        assert tables(payload) == tables(payload_from_xlsx(oracle)), name
     after = grid(payload)
     assert {k: v for k, v in after.items() if k in before} == before  # no cell of theirs changed
     assert after != before  # and the buttons did write
@@ -143,22 +176,32 @@ def test_a_second_click_writes_nothing(tmp_path, fixed_clock):
         assert [a["func"] for a in actions] == ["alert"], name
 
 
-def test_the_lite_scripts_write_what_the_ribbon_writes(tmp_path, fixed_clock):
+@pytest.mark.parametrize(
+    ("shape", "sheet", "cell"),
+    [
+        (shapes.colliding, "Leads", "B3"),
+        (shapes.crm_calls, "CRM", "B5"),
+        (shapes.pipeline_row4, "Pipeline", "B6"),
+    ],
+    ids=["colliding", "crm_calls", "pipeline_row4"],
+)
+def test_the_lite_scripts_write_what_the_ribbon_writes(tmp_path, fixed_clock, shape, sheet, cell):
     """xlwings Lite (async, values read on demand through a double of Office.js): every value read
-    in prepare, in bounded requests, and the same writes in the same places as the ribbon."""
+    in prepare, in bounded requests, and the same writes of the same values as the ribbon."""
     spec = importlib.util.spec_from_file_location("leadbook_lite_mapped", LITE_MAIN)
     lite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(lite)
-    path, _ = adopted(tmp_path, shapes.colliding)
-    payload = payload_from_xlsx(path, active_sheet="Leads", selection="B3")
+    path, _ = adopted(tmp_path, shape)
+    payload = payload_from_xlsx(path, active_sheet=sheet, selection=cell)
     for name in (*BUTTONS, "check", "log_touch"):
         double = run_async_script(lite, name, payload)
         expected, _ = press(payload, name)
-        where = ("func", "sheet_position", "start_row", "start_column", "row_count", "column_count")
+        where = ("func", "sheet_position", "start_row", "start_column", "row_count", "column_count", "values")
         assert [[a.get(k) for k in where] for a in double.actions] == [
             [a.get(k) for k in where] for a in expected
-        ]
+        ], name
         assert "Nothing was changed" not in str(expected[-1]), expected[-1]
+        assert double.calls[0].func == "getBookData" and double.calls[0].cells == 0  # no values up front
 
 
 def test_log_touch_names_the_lead_as_the_log_does(tmp_path, fixed_clock):
@@ -171,6 +214,11 @@ def test_log_touch_names_the_lead_as_the_log_does(tmp_path, fixed_clock):
     new = dict(zip(header, calls["values"][4], strict=False))
     assert new["Date"].startswith("2026-11-23") and new["Customer"] == "Birch plc"
     assert calls["values"][:4] == next(x for x in payload["sheets"] if x["name"] == "Calls")["values"][:4]
+    _, refreshed = press(after, "refresh")  # the new touch counts for Birch plc (row 5)
+    crm = next(x for x in refreshed["sheets"] if x["name"] == "CRM")["values"]
+    assert crm[4][crm[2].index("Touches")] == 2 and crm[4][crm[2].index("Last touch")].startswith(
+        "2026-11-23"
+    )
     wrong = payload_from_xlsx(path, active_sheet="Calls", selection="B2")
     _, refused = press(wrong, "log_touch")
     assert "on the CRM sheet" in alerts(refused)[-1]
