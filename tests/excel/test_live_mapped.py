@@ -328,3 +328,19 @@ def test_a_mapped_sheet_renamed_since_adopt_names_the_map_row(tmp_path, fixed_cl
     actions, after = press(payload_from_xlsx(path), "refresh")
     assert [a["func"] for a in actions] == ["alert"]
     assert "'Map: Touches sheet'" in alerts(after)[-1] and "Calls" in alerts(after)[-1]
+
+
+def test_check_in_excel_lists_unread_touch_logs_on_a_book_with_leadbooks_names_too(tmp_path, fixed_clock):
+    from leadbook.book.template import new_book
+    from leadbook.core.sample import sample_book
+
+    path = tmp_path / "book.xlsx"
+    new_book(path, sample_book(20, None, TODAY))
+    oracle = tmp_path / "oracle.xlsx"
+    shutil.copy(path, oracle)
+    _edited(path, oracle, lambda wb: wb.create_sheet("Old calls").append(["Date", "Lead ID", "Outcome"]))
+    _, payload = press(payload_from_xlsx(path), "check")
+    rows = next(x for x in payload["sheets"] if x["name"] == macros.CHECK_SHEET)["values"]
+    expected = macros.check_rows(on_file(oracle, "check"))
+    assert [[v if v != "" else None for v in row] for row in rows] == expected
+    assert any(r[0] == "Old calls" and "--touches-sheet" in r[3] for r in expected[1:])
