@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from engine import apply_actions, open_book, payload_from_xlsx
 from officejs import run_async_script
+from openpyxl import load_workbook
 
 from leadbook import services
 from leadbook.book.adopt import adopt_package
@@ -235,8 +236,6 @@ def test_a_totals_row_is_refused_in_excel_as_on_the_file(tmp_path, fixed_clock):
 
 def _edited(path, oracle, edit) -> None:
     """The same edit (as a team would make it after adopt) on both copies."""
-    from openpyxl import load_workbook
-
     for target in (path, oracle):
         wb = load_workbook(target)
         edit(wb)
@@ -344,3 +343,26 @@ def test_check_in_excel_lists_unread_touch_logs_on_a_book_with_leadbooks_names_t
     expected = macros.check_rows(on_file(oracle, "check"))
     assert [[v if v != "" else None for v in row] for row in rows] == expected
     assert any(r[0] == "Old calls" and "--touches-sheet" in r[3] for r in expected[1:])
+
+
+def test_calibrate_learns_from_the_teams_own_sheets_as_the_command_does(tmp_path, fixed_clock):
+    """A history book whose leads and prospects sheets the team renamed (CRM, Deals): the
+    Calibration sheet Excel rebuilds is the one `leadbook calibrate` rebuilds."""
+    from calibrate_history import history
+
+    from leadbook.book.template import new_book
+
+    path = tmp_path / "history.xlsx"
+    new_book(path, {name: frame.reset_index(drop=True) for name, frame in history(200).items()})
+    wb = load_workbook(path)
+    wb[s.LEADS].title, wb[s.PROSPECTS].title = "CRM", "Deals"
+    wb.save(path)
+    assert {m.name for m in adopt_package(path).mapping.sheets.values()} >= {"CRM", "Deals"}
+    oracle = tmp_path / "oracle.xlsx"
+    shutil.copy(path, oracle)
+    _, payload = press(payload_from_xlsx(path), "calibrate")
+    assert "Learned from 200 closed leads" in alerts(payload)[-1]
+    book = FileBook(oracle)
+    services.calibrate(book, TODAY, who=macros.who())
+    book.close()
+    assert grid(payload) == grid(payload_from_xlsx(oracle))
