@@ -83,6 +83,7 @@ class LiveBook(Writer, MapReader):
         self._heads: dict[str, lr.Rows] = {}  # first rows of sheets (Check)
         self._laid_out: set[str] = set()  # sheets whose header and columns the mapping placed
         self._new_headers: dict[str, dict[str, str]] = {}  # sheet -> contract column -> header to add
+        self._merges_unknown = False  # the client cannot say whether cells are merged
 
     # ------------------------------------------------------------------ names, tables
     def sheet_names(self) -> list[str]:
@@ -247,6 +248,11 @@ class LiveBook(Writer, MapReader):
 
     def _fetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.merged:
+            try:
+                return [[ws.range((request.r1, request.c1), (request.r2, request.c2)).merge_cells]]
+            except (AttributeError, NotImplementedError):  # xlwings Server's synchronous engine
+                return None
         if request.rules:
             try:
                 rules = ws.range((request.r1, request.c1), (request.r2, request.c2)).conditional_formats
@@ -261,6 +267,13 @@ class LiveBook(Writer, MapReader):
 
     async def _afetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.merged:
+            try:
+                return [
+                    [await ws.range((request.r1, request.c1), (request.r2, request.c2)).get_merge_cells()]
+                ]
+            except (AttributeError, NotImplementedError):
+                return None
         if request.rules:
             rng = ws.range((request.r1, request.c1), (request.r2, request.c2))
             try:

@@ -19,6 +19,7 @@ from leadbook.book import live_read as lr
 from leadbook.book.base import plain_value
 from leadbook.core.excelref import column_letter
 from leadbook.core.plan import AppendRows, Block, Chart, Plan, ReplaceSheet, SetCells
+from leadbook.core.problems import LeadbookError
 
 PERCENT_FORMAT = "0.0%"
 CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered"}
@@ -96,6 +97,9 @@ class Writer:
     ) -> lr.Step:
         ops = plan.ops if plan else []
         yield from self._layout_steps([op.sheet for op in ops if isinstance(op, SetCells | AppendRows)], maps)
+        for op in ops:  # before any write: merged cells where leadbook writes stop the action
+            if isinstance(op, SetCells) and len(op.frame.index):
+                yield from self._refuse_merged_steps(op.sheet, op.frame)
         for op in ops:
             if isinstance(op, SetCells):
                 yield from self._set_cells_steps(op.sheet, op.frame)
@@ -105,6 +109,26 @@ class Writer:
                 yield from self._replace_steps(op)
         for op in extra:
             yield from self._values_steps(op)
+
+    def _refuse_merged_steps(self: Any, sheet: str, frame: pd.DataFrame) -> lr.Step:
+        """Ask, per run of the sheet's columns the frame sets, whether its rows hold merged cells
+        (desktop Excel and xlwings Lite can say; xlwings Server cannot, and is not asked twice)."""
+        data = yield from self._data_steps(sheet, lr.Need(rows="header"))
+        name = self._name(sheet) or sheet
+        first, last = int(frame.index.min()), int(frame.index.max())
+        columns = [data.positions[str(c)] for c in frame.columns if str(c) in data.positions]
+        for run in lr.runs(columns):
+            if self._merges_unknown:
+                return
+            answer = yield (name, lr.Request(first, run[0], last, run[-1], merged=True))
+            if answer is None:
+                self._merges_unknown = True
+            elif answer[0][0] is None or answer[0][0]:  # True, or None: some of the cells are merged
+                raise LeadbookError(
+                    f"leadbook would write into merged cells in {_address(first, run[0], last - first + 1, len(run))}; "
+                    "unmerge them in Excel (Home > Merge & Center), then run again",
+                    name,
+                )
 
     def _write_steps(self: Any, sheet: str, row: int, column: int, block: lr.Rows) -> lr.Step:
         """One block at (row, column) in bounded row chunks, each followed by a flush point."""

@@ -81,6 +81,14 @@ class _DateTime(dt.datetime):
         return NOW
 
 
+@pytest.fixture(scope="module")
+def lite():
+    spec = importlib.util.spec_from_file_location("leadbook_lite_mapped", LITE_MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture
 def fixed_clock(monkeypatch):
     """The macros work as of the computer's today: make it TODAY / NOW for a comparison."""
@@ -186,12 +194,9 @@ def test_a_second_click_writes_nothing(tmp_path, fixed_clock):
     ],
     ids=["colliding", "crm_calls", "pipeline_row4"],
 )
-def test_the_lite_scripts_write_what_the_ribbon_writes(tmp_path, fixed_clock, shape, sheet, cell):
+def test_the_lite_scripts_write_what_the_ribbon_writes(tmp_path, fixed_clock, lite, shape, sheet, cell):
     """xlwings Lite (async, values read on demand through a double of Office.js): every value read
     in prepare, in bounded requests, and the same writes of the same values as the ribbon."""
-    spec = importlib.util.spec_from_file_location("leadbook_lite_mapped", LITE_MAIN)
-    lite = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lite)
     path, _ = adopted(tmp_path, shape)
     payload = payload_from_xlsx(path, active_sheet=sheet, selection=cell)
     for name in (*BUTTONS, "check", "log_touch"):
@@ -366,3 +371,22 @@ def test_calibrate_learns_from_the_teams_own_sheets_as_the_command_does(tmp_path
     services.calibrate(book, TODAY, who=macros.who())
     book.close()
     assert grid(payload) == grid(payload_from_xlsx(oracle))
+
+
+def test_merged_cells_where_leadbook_writes_stop_lite_as_they_stop_the_command(tmp_path, lite):
+    """Lite (and desktop Excel) can say whether cells are merged: Refresh refuses before writing,
+    as the command does; the team's own merged cells elsewhere stop nothing."""
+    path, oracle = adopted(tmp_path, shapes.merged_owned)
+    with pytest.raises(LeadbookError, match="merged cells D2:D3"):
+        on_file(oracle, "refresh")
+    double = run_async_script(lite, "refresh", payload_from_xlsx(path))
+    assert [a["func"] for a in double.actions] == ["alert"]
+    prompt = double.payload["_alerts"][-1]["prompt"]
+    assert (
+        prompt.startswith("Nothing was changed.") and "merged cells in D2:" in prompt and "unmerge" in prompt
+    )
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    path, _ = adopted(theirs, shapes.merged)  # merged cells in the team's own Comments column
+    double = run_async_script(lite, "refresh", payload_from_xlsx(path))
+    assert "Nothing was changed" not in str(double.payload["_alerts"]) and len(double.actions) > 1
