@@ -62,8 +62,9 @@ def _tables(path: Path) -> dict[str, list[tuple[str, str, list[str]]]]:
     return out
 
 
-def payload(path: Path) -> dict:
-    """The book payload the Office.js client would hold, fast enough for 1M rows."""
+def payload(path: Path, active: str = "Leads") -> dict:
+    """The book payload the Office.js client would hold, fast enough for 1M rows (`active`: the
+    sheet shown, else the first)."""
     import engine
     import python_calamine
     import xlwings as xw
@@ -90,7 +91,7 @@ def payload(path: Path) -> dict:
         sheet = engine._empty_sheet(name)
         sheet.update(values=values, used_range_address=engine._used_range(values), tables=metas)
         sheets.append(sheet)
-    leads = reader.sheet_names.index("Leads")
+    leads = reader.sheet_names.index(active) if active in reader.sheet_names else 0
     return {
         "client": engine.CLIENT,
         "version": xw.__version__,

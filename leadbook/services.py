@@ -33,6 +33,7 @@ from leadbook.core.summary import with_other_sources
 if TYPE_CHECKING:
     from leadbook.core.importing import ImportOptions
 
+CHECK_HEAD_ROWS = 80  # check looks this far down every sheet (repeated headers, unread touch logs)
 REFRESH_COLUMNS = (s.SCORE, s.GRADE, s.REASONS, s.STATUS, *s.FOLLOW_UP_COLUMNS)
 
 # What each action reads: sheet -> the columns its rules use (ALL = every column, user ones too).
@@ -192,7 +193,7 @@ def _mapping_problems(book: Book) -> list[Problem]:
     base = book.base if isinstance(book, MappedBook) else book
     mapping = book.mapping if isinstance(book, MappedBook) else None
     look = base.head if hasattr(base, "head") else lambda name, upto: base.rows(name)[:upto]
-    samples = {name: look(name, 80) for name in base.sheet_names()}  # a long sheet is not read whole
+    samples = {name: look(name, CHECK_HEAD_ROWS) for name in base.sheet_names()}  # not read whole
     return mapping_problems(samples, mapping, header_rows(samples, mapping))
 
 

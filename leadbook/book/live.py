@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from leadbook.book import live_read as lr
+from leadbook.book.live_map import MapReader
 from leadbook.book.live_read import Need, Step, tagged
 from leadbook.book.live_write import (
     PARSED_BY_EXCEL,
@@ -51,11 +52,18 @@ class WriteFailed(LeadbookError):
     """Excel refused a write after others went through: says what was and was not written."""
 
 
-class LiveBook(Writer):
-    """An open workbook (`xw.Book`): reads what the action needs, writes only owned cells."""
+class LiveBook(Writer, MapReader):
+    """An open workbook (`xw.Book`): reads what the action needs, writes only owned cells.
 
-    def __init__(self, book: Any, needs: dict[str, Any] | None = None, action: str = "") -> None:
+    On a book `leadbook adopt` mapped, the mapped sheets are read whole and written by the
+    team's headers (`live_map`); `heads` rows of every sheet are read too (Check's look at them).
+    """
+
+    def __init__(
+        self, book: Any, needs: dict[str, Any] | None = None, action: str = "", heads: int = 0
+    ) -> None:
         self.book = book
+        self.heads = heads
         self.needs = {k: v if isinstance(v, Need) else Need(v) for k, v in (needs or {}).items()}
         self.action = action
         self._names: list[str] | None = None
@@ -68,6 +76,14 @@ class LiveBook(Writer):
         self.written: list[str] = []  # the groups of writes Excel has accepted
         self.notes: list[str] = []  # what a client could not do (e.g. charts), for the message
         self._errors: dict[str, dict[tuple[int, int], str]] = {}  # sheet -> (row, column) -> '#N/A'
+        self.mapping = None  # the stored mapping (core.mapping.Mapping), read first by prepare
+        self._mapping_read = False
+        self._settings_sheet: str | None = None  # leadbook's Settings, read whole first
+        self._rows: dict[str, lr.Rows] = {}  # mapped sheets read whole, from A1
+        self._heads: dict[str, lr.Rows] = {}  # first rows of sheets (Check)
+        self._laid_out: set[str] = set()  # sheets whose header and columns the mapping placed
+        self._new_headers: dict[str, dict[str, str]] = {}  # sheet -> contract column -> header to add
+        self._merges_unknown = False  # the client cannot say whether cells are merged
 
     # ------------------------------------------------------------------ names, tables
     def sheet_names(self) -> list[str]:
@@ -148,25 +164,37 @@ class LiveBook(Writer):
         return data
 
     def _prepare_steps(self) -> Step:
-        present = [sheet for sheet in self.needs if self._name(sheet) is not None]
-        for sheet in present:
+        yield from self._sizes_steps(self.needs)  # before any value: a book too big is refused
+        yield from self._mapping_steps()  # leadbook's Settings (small): it holds the stored mapping
+        needs, whole = self._own_needs()
+        if whole:
+            yield from self._sizes_steps(needs)  # the team's own sheets
+        for sheet in [sheet for sheet in needs if self._name(sheet) is not None]:
+            if sheet in whole:
+                yield from self._mapped_steps(sheet, whole[sheet])
+            elif self._name(sheet) != self._settings_sheet:  # read whole already
+                yield from self._data_steps(sheet, needs[sheet])
+        for sheet in self.sheet_names() if self.heads else ():
+            yield from self._head_steps(sheet, self.heads)
+
+    def _sizes_steps(self, needs: dict[str, Need]) -> Step:
+        for sheet in [sheet for sheet in needs if self._name(sheet) is not None]:
             yield from self._extent_steps(sheet)
         if is_remote(self.book):
             self._refuse_above_web_limits()
-        for sheet in present:
-            yield from self._data_steps(sheet, self.needs[sheet])
 
     def _refuse_above_web_limits(self) -> None:
         for sheet, limit in WEB_LIMITS.items():
-            extent = self._extents.get(self._name(sheet) or sheet)
+            own = self.own_sheet(sheet) if self._mapping_read else sheet
+            extent = self._extents.get(self._name(own) or own)
             rows = extent.last_row - 1 if extent else 0
             if rows > limit:
                 command = f"`leadbook {self.action}`" if self.action else "the leadbook command"
                 raise LeadbookError(
-                    f"{sheet} has {rows:,} rows; in Excel for the web leadbook handles up to {limit:,} "
+                    f"{own} has {rows:,} rows; in Excel for the web leadbook handles up to {limit:,} "
                     f"(what one browser tab's requests and memory allow). Use the Leadbook ribbon in "
                     f"desktop Excel, or {command} on the saved file.",
-                    sheet,
+                    own,
                 )
 
     def prepare(self) -> None:
@@ -197,15 +225,17 @@ class LiveBook(Writer):
         return dict(self._drive(self._data_steps(sheet, Need(rows="header"))).positions)
 
     # ------------------------------------------------------------------ writing
-    def apply(self, plan: Plan | None, extra: list | None = None) -> None:
-        """Write the plan (and `extra` sheet contents), chunked, on a synchronous engine."""
-        if plan or extra:
-            self._drive(self._apply_steps(plan, extra or []))
+    def apply(self, plan: Plan | None, extra: list | None = None, maps: dict | None = None) -> None:
+        """Write the plan (and `extra` sheet contents), chunked, on a synchronous engine.
 
-    async def aapply(self, plan: Plan | None, extra: list | None = None) -> None:
+        `maps` (sheet name, lower case -> its stored mapping) place columns by the team's headers."""
+        if plan or extra:
+            self._drive(self._apply_steps(plan, extra or [], maps))
+
+    async def aapply(self, plan: Plan | None, extra: list | None = None, maps: dict | None = None) -> None:
         """Write the plan through xlwings Lite's async API, flushing after each group of writes."""
         if plan or extra:
-            await self._adrive(self._apply_steps(plan, extra or []))
+            await self._adrive(self._apply_steps(plan, extra or [], maps))
 
     # ------------------------------------------------------------------ drivers
     def run(self, steps: Step) -> Any:
@@ -218,6 +248,11 @@ class LiveBook(Writer):
 
     def _fetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.merged:
+            try:
+                return [[ws.range((request.r1, request.c1), (request.r2, request.c2)).merge_cells]]
+            except (AttributeError, NotImplementedError):  # xlwings Server's synchronous engine
+                return None
         if request.rules:
             try:
                 rules = ws.range((request.r1, request.c1), (request.r2, request.c2)).conditional_formats
@@ -232,6 +267,13 @@ class LiveBook(Writer):
 
     async def _afetch(self, sheet: str, request: lr.Request) -> lr.Rows:
         ws = self.book.sheets[sheet]
+        if request.merged:
+            try:
+                return [
+                    [await ws.range((request.r1, request.c1), (request.r2, request.c2)).get_merge_cells()]
+                ]
+            except (AttributeError, NotImplementedError):
+                return None
         if request.rules:
             rng = ws.range((request.r1, request.c1), (request.r2, request.c2))
             try:

@@ -28,8 +28,9 @@ HEAD_ROWS = 20  # a header may sit below a title row: look this far without a ta
 
 @dataclass(frozen=True)
 class Request:
-    """Values of one rectangle (1-based, inclusive), the used range when `used` is set, or the
-    formulas of the conditional formats on the rectangle when `rules` is (None: cannot tell)."""
+    """Values of one rectangle (1-based, inclusive), the used range when `used` is set, the
+    formulas of the conditional formats on the rectangle when `rules` is, or whether it holds
+    merged cells (`[[True]]`, `[[False]]`, `[[None]]` for some) when `merged` is (None: cannot tell)."""
 
     r1: int = 1
     c1: int = 1
@@ -37,6 +38,7 @@ class Request:
     c2: int = 1
     used: bool = False
     rules: bool = False
+    merged: bool = False
 
 
 @dataclass(frozen=True)

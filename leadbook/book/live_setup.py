@@ -22,7 +22,7 @@ from leadbook.book.highlights import HIGHLIGHTS, MAX_ROW, highlight_formula
 from leadbook.book.live_write import Flush, SheetValues
 from leadbook.core import schema as s
 from leadbook.core.excelref import column_letter
-from leadbook.core.mapping import OURS, is_mapping_row
+from leadbook.core.mapping import OURS
 from leadbook.core.problems import LeadbookError
 from leadbook.core.settings import defaults_frame
 
@@ -74,7 +74,7 @@ def _default_rows(frame: pd.DataFrame) -> list[list[object]]:
 def setup_plan(live: Any, adopt: bool) -> Setup:
     """Decide what to add to the open workbook (read: each contract sheet's header, Settings keys)."""
     present = {n.lower() for n in live.sheet_names()}
-    _refuse_a_stored_mapping(live, present)
+    _refuse_a_stored_mapping(live)
     setup = Setup()
     for sheet in s.SHEETS:
         if sheet.lower() in present:
@@ -111,18 +111,17 @@ def setup_plan(live: Any, adopt: bool) -> Setup:
     return setup
 
 
-def _refuse_a_stored_mapping(live: Any, present: set[str]) -> None:
+def _refuse_a_stored_mapping(live: Any) -> None:
     """A tracker `leadbook adopt` mapped (its own sheet names, "Map: ..." rows) is not set up here:
     Excel's Adopt knows only leadbook's own sheet names and would add a second Leads beside it."""
-    for name in (s.SETTINGS, SETTINGS_OURS):
-        frame = live.read(name) if name.lower() in present else None
-        if frame is not None and s.SETTING in frame and frame[s.SETTING].map(is_mapping_row).any():
-            raise LeadbookError(
-                'this workbook was adopted with its own sheet and column names (the "Map: ..." rows); '
-                "Adopt and New leadbook sheets in Excel do not read those yet. Run `leadbook adopt` "
-                "on the saved file to change what it uses",
-                live._name(name),
-            )
+    settings = live.own_sheet(s.SETTINGS)  # reads the stored mapping, if not read yet
+    if live.mapping is not None:
+        raise LeadbookError(
+            'this workbook was adopted with its own sheet and column names (the "Map: ..." rows); '
+            "Adopt and New leadbook sheets in Excel do not read those yet. Run `leadbook adopt` "
+            "on the saved file to change what it uses",
+            live._name(settings),
+        )
 
 
 def _empty(live: Any, sheet: str) -> bool:
@@ -230,10 +229,10 @@ def highlight_steps(live: Any, known_absent: bool = False) -> lr.Step:
     that cannot say (xlwings Server's synchronous engine) gets none, so a refresh never stacks
     copies. Returns True when the rules were added.
     """
-    name = live._name(s.LEADS)
+    name = live._name(live.own_sheet(s.LEADS))  # on a mapped book, the team's leads sheet
     if name is None:
         return False
-    data = yield from live._data_steps(s.LEADS, lr.Need(rows="header"))
+    data = yield from live._data_steps(name, lr.Need(rows="header"))
     positions = data.positions
     if s.FOLLOW_UP not in positions or s.NEXT_TOUCH not in positions:
         return False
@@ -243,7 +242,7 @@ def highlight_steps(live: Any, known_absent: bool = False) -> lr.Step:
         formulas = yield (name, lr.Request(line, follow, line, follow, rules=True))
         if formulas is None or any(is_highlight_rule(f) for f in formulas):
             return False
-    ws = live.sheet(s.LEADS)
+    ws = live.sheet(name)
     cell = f"${column_letter(follow)}{line}"
     try:
         for column in (positions[s.NEXT_TOUCH], follow):

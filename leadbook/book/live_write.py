@@ -19,6 +19,7 @@ from leadbook.book import live_read as lr
 from leadbook.book.base import plain_value
 from leadbook.core.excelref import column_letter
 from leadbook.core.plan import AppendRows, Block, Chart, Plan, ReplaceSheet, SetCells
+from leadbook.core.problems import LeadbookError
 
 PERCENT_FORMAT = "0.0%"
 CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered"}
@@ -91,8 +92,15 @@ def _held(data: lr.SheetData, held: dict[int, list], column: int, row: int, firs
 class Writer:
     """Write steps of `LiveBook` (it provides the reading, names and tables)."""
 
-    def _apply_steps(self: Any, plan: Plan | None, extra: list[SheetValues]) -> lr.Step:
-        for op in plan.ops if plan else []:
+    def _apply_steps(
+        self: Any, plan: Plan | None, extra: list[SheetValues], maps: dict | None = None
+    ) -> lr.Step:
+        ops = plan.ops if plan else []
+        yield from self._layout_steps([op.sheet for op in ops if isinstance(op, SetCells | AppendRows)], maps)
+        for op in ops:  # before any write: merged cells where leadbook writes stop the action
+            if isinstance(op, SetCells) and len(op.frame.index):
+                yield from self._refuse_merged_steps(op.sheet, op.frame)
+        for op in ops:
             if isinstance(op, SetCells):
                 yield from self._set_cells_steps(op.sheet, op.frame)
             elif isinstance(op, AppendRows):
@@ -101,6 +109,26 @@ class Writer:
                 yield from self._replace_steps(op)
         for op in extra:
             yield from self._values_steps(op)
+
+    def _refuse_merged_steps(self: Any, sheet: str, frame: pd.DataFrame) -> lr.Step:
+        """Ask, per run of the sheet's columns the frame sets, whether its rows hold merged cells
+        (desktop Excel and xlwings Lite can say; xlwings Server cannot, and is not asked twice)."""
+        data = yield from self._data_steps(sheet, lr.Need(rows="header"))
+        name = self._name(sheet) or sheet
+        first, last = int(frame.index.min()), int(frame.index.max())
+        columns = [data.positions[str(c)] for c in frame.columns if str(c) in data.positions]
+        for run in lr.runs(columns):
+            if self._merges_unknown:
+                return
+            answer = yield (name, lr.Request(first, run[0], last, run[-1], merged=True))
+            if answer is None:
+                self._merges_unknown = True
+            elif answer[0][0] is None or answer[0][0]:  # True, or None: some of the cells are merged
+                raise LeadbookError(
+                    f"leadbook would write into merged cells in {_address(first, run[0], last - first + 1, len(run))}; "
+                    "unmerge them in Excel (Home > Merge & Center), then run again",
+                    name,
+                )
 
     def _write_steps(self: Any, sheet: str, row: int, column: int, block: lr.Rows) -> lr.Step:
         """One block at (row, column) in bounded row chunks, each followed by a flush point."""
@@ -113,6 +141,7 @@ class Writer:
             part = block[i : i + size]
             ws.range((row + i, column)).value = part
             yield Flush(f"{ws.name}!{_address(row + i, column, len(part), width)}")
+        self._rows.pop(ws.name, None)  # a whole read is stale now (the laid-out columns follow below)
         data = self._data.get(self._name(sheet) or sheet)
         if data is not None:
             data.remember(row, column, block)
@@ -125,10 +154,11 @@ class Writer:
             if data.last_row <= data.header_line and all(h in (None, "") for h in data.headers):
                 data.headers = []  # an empty sheet: the header starts at A1
             start = max(table_end_col, max(data.positions.values(), default=0), len(data.headers)) + 1
-            yield from self._write_steps(sheet, data.header_line, start, [[excel_value(n) for n in missing]])
+            texts = [self.header_text(sheet, n) for n in missing]  # "Status (leadbook)" on a mapped sheet
+            yield from self._write_steps(sheet, data.header_line, start, [[excel_value(n) for n in texts]])
             for i, name in enumerate(missing):
                 data.positions[name] = start + i
-            data.headers.extend([None] * (start - 1 - len(data.headers)) + missing)
+            data.headers.extend([None] * (start - 1 - len(data.headers)) + texts)
         return data.positions
 
     def _set_cells_steps(self: Any, sheet: str, frame: pd.DataFrame) -> lr.Step:

@@ -46,7 +46,7 @@ def mapped(book: Book) -> Book:
     """The book through its stored mapping, or the book itself when it has none (or cannot use one)."""
     if isinstance(book, MappedBook):
         return book
-    if not hasattr(book, "rows"):  # the live (Excel) backend: it reads contract names only
+    if not hasattr(book, "rows"):  # a backend that cannot give a sheet's cells reads contract names only
         refuse_mapped(book)
         return book
     mapping = book_mapping(book)
@@ -60,7 +60,7 @@ def refuse_mapped(book: Book) -> None:
     if ours or (s.SETTINGS.lower() in {n.lower() for n in names} and book_mapping(book) is not None):
         raise LeadbookError(
             'this workbook was adopted with its own sheet and column names (the "Map: ..." rows of '
-            f"{settings_name(names)!r}); the Excel buttons and Lite scripts do not follow those yet: run "
+            f"{settings_name(names)!r}); this reader of the workbook does not follow those: run "
             "`leadbook refresh`, `leadbook qualify` or `leadbook summary` on the file from a terminal",
             settings_name(names),
         )
@@ -148,10 +148,16 @@ class MappedBook:
         return frame
 
     def apply(self, plan: Plan):
+        placed, maps = self.placed(plan)
+        return self.base.apply(placed, maps=maps)
+
+    def placed(self, plan: Plan) -> tuple[Plan, dict[str, SheetMap]]:
+        """The plan on the team's sheet names, and the maps (sheet name, lower case -> its mapping)
+        a backend places columns by; the Excel path applies them itself, after its messages."""
         ops = [self._op(op) for op in plan.ops]
         maps = {m.name.lower(): m for role, m in self.mapping.sheets.items() if role in ROLES}
         self._frames.clear()
-        return self.base.apply(Plan(ops), maps=maps)
+        return Plan(ops), maps
 
     def _op(self, op):
         role = self._role(op.sheet)

@@ -24,6 +24,7 @@ from leadbook import services
 from leadbook.book import live_setup
 from leadbook.book.live import LiveBook, Need, SheetValues, WriteFailed, adopt_hint
 from leadbook.book.live_read import Step
+from leadbook.book.mapped import MappedBook, mapped
 from leadbook.core import schema as s
 from leadbook.core.plan import AppendRows, Plan, SetCells
 from leadbook.core.problems import LeadbookError, Problem
@@ -67,7 +68,7 @@ class Result:
 
 def needs(name: str, book: Any) -> dict[str, Any]:
     """The sheets and columns an action reads (Log touch: one Leads row and Touches' header)."""
-    if name == "log_touch":
+    if name == "log_touch":  # (on a mapped book the leads sheet and the log are read whole)
         selection = book.selection
         on_leads = selection is not None and selection.sheet.name.lower() == s.LEADS.lower()
         return {s.LEADS: Need(rows=selection.row if on_leads else "header"), s.TOUCHES: Need(rows="header")}
@@ -85,20 +86,38 @@ REQUIRED = {
 }
 
 
+SETUP = ("new_sheets", "adopt")  # these read leadbook's own names only (a mapped book is refused)
+
+
 def _start(book: Any, name: str) -> LiveBook:
-    return LiveBook(book, needs(name, book), action=name.replace("_", "-"))
+    heads = services.CHECK_HEAD_ROWS if name == "check" else 0  # Check looks at every sheet's top
+    return LiveBook(book, needs(name, book), action=name.replace("_", "-"), heads=heads)
 
 
 def _required(live: LiveBook, name: str) -> None:
-    """After the reads: a book adopted with its own names is refused (this path reads leadbook's
-    names only), then a missing sheet stops here, saying how to add it from Excel."""
-    from leadbook.book.mapped import refuse_mapped
+    """After the reads: a missing sheet (the team's own, on a mapped book) stops here, saying how
+    to add it."""
+    for sheet in REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS)):
+        own = live.own_sheet(sheet)
+        if own != sheet and live._name(own) is None:  # Excel's Adopt does not read a mapping
+            raise LeadbookError(
+                f"the sheet the Settings row 'Map: {sheet} sheet' names is missing: rename your sheet "
+                "back, or correct that row (or run `leadbook adopt` on the file to map it again)",
+                own,
+            )
+        live.sheet(own)
 
-    required = REQUIRED.get(name, (s.LEADS, s.TOUCHES, s.PROSPECTS))
-    if any(live._name(sheet) is None for sheet in required) and s.SETTINGS in live.needs:
-        refuse_mapped(live)
-    for sheet in required:
-        live.sheet(sheet)
+
+def _through_mapping(live: LiveBook, name: str) -> Any:
+    """The book the action runs on: through its stored mapping (`book/mapped.py`), if any."""
+    return live if name in SETUP else mapped(live)
+
+
+def _placed(book: Any, result: Result) -> tuple[Plan | None, dict | None]:
+    """The result's plan on the book's own sheet names, and the maps placing its columns."""
+    if isinstance(book, MappedBook) and result.plan:
+        return book.placed(result.plan)
+    return result.plan, None
 
 
 def _finish(book: Any, live: LiveBook, result: Result) -> None:
@@ -123,8 +142,10 @@ def run(book: Any | None, name: str) -> None:
         live = _start(book, name)
         live.prepare()
         _required(live, name)
-        result = ACTIONS[name](live)
-        live.apply(result.plan, result.extra)
+        target = _through_mapping(live, name)
+        result = ACTIONS[name](target)
+        plan, maps = _placed(target, result)
+        live.apply(plan, result.extra, maps)
         if result.steps is not None:
             live.run(result.steps(live))
     except LeadbookError as exc:
@@ -139,8 +160,10 @@ async def run_async(book: Any, name: str) -> None:
         live = _start(book, name)
         await live.aprepare()
         _required(live, name)
-        result = ACTIONS[name](live)
-        await live.aapply(result.plan, result.extra)
+        target = _through_mapping(live, name)
+        result = ACTIONS[name](target)
+        plan, maps = _placed(target, result)
+        await live.aapply(plan, result.extra, maps)
         if result.steps is not None:
             await live.arun(result.steps(live))
     except LeadbookError as exc:
@@ -230,8 +253,9 @@ def _check(live: LiveBook) -> Result:
 def selected_lead(live: LiveBook) -> pd.Series:
     """The Leads row of the active cell; LeadbookError if the selection is not on a lead."""
     selection = live.book.selection
-    if selection is None or selection.sheet.name.lower() != s.LEADS.lower():
-        raise LeadbookError("select a cell in the lead's row on the Leads sheet, then click Log touch")
+    sheet = live.own_sheet(s.LEADS)  # on a mapped book, the team's leads sheet
+    if selection is None or selection.sheet.name.lower() != sheet.lower():
+        raise LeadbookError(f"select a cell in the lead's row on the {sheet} sheet, then click Log touch")
     row = selection.row
     leads = live.read(s.LEADS)
     if (
@@ -240,15 +264,16 @@ def selected_lead(live: LiveBook) -> pd.Series:
         or s.LEAD_ID not in leads
         or pd.isna(leads.loc[row, s.LEAD_ID])
     ):
-        raise LeadbookError("the selected row has no Lead ID", s.LEADS, row, s.LEAD_ID)
+        column = live.mapping.header(s.LEADS, s.LEAD_ID) if live.mapping else s.LEAD_ID
+        raise LeadbookError(f"the selected row has no {column}", sheet, row, column)
     return leads.loc[row]
 
 
 def _select_kind(live: LiveBook) -> None:
-    sheet = live.sheet(s.TOUCHES)
+    sheet = live.sheet(live.own_sheet(s.TOUCHES))
     row = live.appended[sheet.name][0]
     sheet.activate()
-    positions = live.positions(s.TOUCHES)
+    positions = live.positions(sheet.name)
     sheet.range((row, positions.get(s.KIND, positions[s.LEAD_ID]))).select()  # ready to type
 
 

@@ -330,6 +330,20 @@ def _conditional_formats(ws) -> list[dict]:
     return out
 
 
+def merge_cells(sheet: dict, bounds: tuple[int, int, int, int]) -> bool | None:
+    """Whether a rectangle's cells are merged, as Excel's MergeCells says it: True (all),
+    False (none) or None (some), from the sheet's test-only `_merged` ranges."""
+    r1, c1, r2, c2 = bounds
+    cells = {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    merged = set()
+    for address in sheet.get("_merged", []):
+        m1, n1, m2, n2 = _parse_address(address)
+        merged |= {
+            (r, c) for r in range(max(r1, m1), min(r2, m2) + 1) for c in range(max(c1, n1), min(c2, n2) + 1)
+        }
+    return True if merged == cells else False if not merged else None
+
+
 def payload_from_xlsx(
     path: str | Path,
     *,
@@ -396,6 +410,7 @@ def payload_from_xlsx(
                 "pivot_tables": [],
                 # test-only: what getRangeData serves (xlwings sends none of it up front)
                 "_conditional_formats": _conditional_formats(ws),
+                "_merged": [str(r) for r in ws.merged_cells.ranges],
             }
         )
     return {

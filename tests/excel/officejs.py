@@ -135,10 +135,14 @@ class OfficeJs:
         return address
 
     async def getRangeData(self, sheet: str, address: str, keys: list) -> Js:
-        """On-demand range properties; only `conditional_formats` (the rules on the range)."""
+        """On-demand range properties: `conditional_formats` (the rules on the range) and
+        `merge_cells` (True: all merged, False: none, None: some, as Excel's MergeCells)."""
         bounds = engine._parse_address(address)
         out: dict[str, Any] = {}
         for key in keys:
+            if key == "merge_cells":
+                out[key] = engine.merge_cells(self._sheet(sheet), bounds)
+                continue
             if key != "conditional_formats":
                 raise NotImplementedError(f"getRangeData({key!r}) is not simulated")
             rules = self._sheet(sheet).get("_conditional_formats", [])

@@ -23,6 +23,7 @@ from gen import generate  # noqa: E402
 from live import payload  # noqa: E402
 
 from leadbook.book import live as live_backend  # noqa: E402
+from leadbook.book.live_read import TARGET_BYTES  # noqa: E402
 
 LITE_MAIN = ROOT / "workbook" / "lite" / "main.py"
 ACTIONS = ("refresh", "highlight", "qualify", "summary", "check", "log_touch")
@@ -76,3 +77,47 @@ def test_a_book_over_the_web_limit_is_refused_before_any_value_is_read(books, li
     assert [a for a in double.actions if a["func"] not in ("alert",)] == []
     alerts = json.dumps(double.payload["_alerts"])
     assert "Nothing was changed" in alerts and "8,000 rows" in alerts
+
+
+@pytest.fixture(scope="module")
+def mapped_book(tmp_path_factory) -> tuple[Path, dict]:
+    """A bench book whose sheets the team renamed (CRM, Calls), adopted by the CLI's path: its
+    mapping stored; 4,000 leads / 20,000 touches, more than one of leadbook's requests carries."""
+    from openpyxl import load_workbook
+
+    from leadbook.book.adopt import adopt_package
+
+    path = tmp_path_factory.mktemp("live-size-mapped") / "crm.xlsx"
+    generate("S", path, counts=(4_000, 20_000))
+    wb = load_workbook(path)
+    wb["Leads"].title, wb["Touches"].title = "CRM", "Calls"
+    wb.save(path)
+    assert {m.name for m in adopt_package(path).mapping.sheets.values()} >= {"CRM", "Calls"}
+    return path, payload(path, "CRM")
+
+
+@pytest.mark.parametrize("action", ("refresh", "qualify", "summary", "check", "log_touch"))
+def test_a_mapped_book_is_read_whole_within_the_limits(mapped_book, lite, action):
+    _, book = mapped_book
+    values = {s["name"]: s["values"] for s in book["sheets"] if s["name"] in ("CRM", "Calls")}
+    assert len(json.dumps(values).encode()) > TARGET_BYTES  # read whole, so read in chunks
+    double = run_async_script(lite, action, book)
+    assert len([c for c in double.calls if c.func == "getRangeValues" and c.cells > 10_000]) >= 2
+    assert max(c.sent for c in double.calls) <= LIMIT_BYTES
+    assert max(c.received for c in double.calls) <= LIMIT_BYTES
+    assert max(c.cells for c in double.calls) <= LIMIT_CELLS
+    assert len(double.calls) < 40  # chunks of ~2 MB, not a request per row or cell
+    assert not [a for a in double.payload["_alerts"] if "Nothing was changed" in str(a)]
+    if action == "log_touch":  # it says nothing: it selects the new touch's Kind cell on Calls
+        assert any(a["func"] == "setValues" for a in double.actions)
+    else:
+        assert double.payload["_alerts"], action
+
+
+def test_a_mapped_book_over_the_web_limit_is_refused_by_its_own_name(mapped_book, lite, monkeypatch):
+    monkeypatch.setattr(live_backend, "WEB_LIMITS", {"Leads": 1_000, "Touches": 10**9})
+    double = run_async_script(lite, "refresh", mapped_book[1])
+    settings = next(s for s in mapped_book[1]["sheets"] if s["name"] == "Settings")
+    assert sum(c.cells for c in double.calls) <= sum(map(len, settings["values"]))  # Settings only
+    alerts = json.dumps(double.payload["_alerts"])
+    assert "Nothing was changed" in alerts and "CRM has 4,000 rows" in alerts

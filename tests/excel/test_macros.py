@@ -214,21 +214,6 @@ def test_lite_registers_the_scripts_and_functions(lite_main):
     assert functions == {"LB_SCORE", "LB_GRADE", "LB_REASONS", "LB_NEXT_TOUCH", "LB_FOLLOWUP", "LB_TOUCHES"}
 
 
-def test_a_book_adopted_with_its_own_names_is_refused_in_excel_with_what_to_run(tmp_path):
-    """The live path reads contract names only: a stored mapping is refused, never misread."""
-    from leadbook.book.adopt import adopt_package
-    from tests.trackers.shapes import crm_calls
-
-    path = crm_calls(tmp_path)
-    adopt_package(path)
-    payload = payload_from_xlsx(path, active_sheet="CRM", selection="A1")
-    for name in ("refresh", "qualify"):
-        actions, new = run(payload, name)
-        assert [a["func"] for a in actions] == ["alert"]
-        prompt = new["_alerts"][0]["prompt"]
-        assert "its own sheet and column names" in prompt and "leadbook refresh" in prompt
-
-
 def test_refresh_and_qualify_say_how_many_rows_they_skipped_and_point_at_check(payloads):
     payload = apply_actions(payloads[50], [])
     leads = next(x for x in payload["sheets"] if x["name"] == s.LEADS)
