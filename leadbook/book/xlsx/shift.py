@@ -130,7 +130,7 @@ class MovedRows:
             row = _R.sub(lambda m: f"{m[1]}{m[2]}{move.row(int(m[3]))}{m[4]}", row)
         if f"<{self.p}f" not in row:
             return row
-        p = self.p
+        p, q = self.p, re.escape(self.p)
 
         def formula(m: re.Match[str]) -> str:
             attrs = m[3] or ""
@@ -150,7 +150,7 @@ class MovedRows:
             # it (Excel and LibreOffice compute a formula without one on opening the file).
             self.formulas = True
             attrs = re.sub(r"""\st=["'][^"']*["']""", "", c[1] or "")
-            rewritten = re.sub(rf"<{p}v\s*/>|<{p}v>.*?</{p}v>", "", rewritten, flags=re.S)
+            rewritten = re.sub(rf"<{q}v\s*/>|<{q}v>.*?</{q}v>", "", rewritten, flags=re.S)
             return f"<{p}c{attrs}>{rewritten}</{p}c>"
 
         return self._cells(row, sub=cell)
