@@ -344,3 +344,21 @@ def test_merged_cells_where_a_logged_touch_would_go_are_refused_naming_them(tmp_
         FileBook(path).apply(Plan([AppendRows(s.TOUCHES, new)]))
     assert f"Touches: leadbook would write into the merged cells A{below}:C{below}" in str(refused.value)
     assert path.read_bytes() == before
+
+
+def test_touches_added_to_a_mapped_log_go_above_its_total_line(tmp_path):
+    def total(wb):
+        wb["Activities"].append(["Total", None, "=COUNTA(C2:C3)"])
+
+    path = tracker(tmp_path, edit=total)
+    adopt_package(path)
+    new = pd.DataFrame(
+        {s.DATE: [pd.Timestamp(TODAY)], s.LEAD_ID: ["L2"], s.KIND: ["Call"], s.OUTCOME: ["Talked"]}
+    )
+    book = mapped(FileBook(path))
+    assert list(book.read(s.TOUCHES)[s.LEAD_ID]) == ["L1", "L3"]  # the total line is not a touch
+    book.apply(Plan([AppendRows(s.TOUCHES, new)]))
+    book.close()
+    ws = load_workbook(path)["Activities"]
+    assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["L1", "L3", "L2"]
+    assert ws["A5"].value == "Total" and ws["C5"].value == "=COUNTA(C2:C4)"
