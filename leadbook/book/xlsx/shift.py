@@ -3,8 +3,9 @@ down moved `Move.by` rows, as Excel moves a table's Total Row when rows are adde
 
 Inside the part the moved rows get their new numbers, their formulas are rewritten (`moved_formula`:
 the totals' `=SUM(C2:C9)` grows over the new rows; `SUBTOTAL(109,Table1[Amount])` stays as it is),
-and the sheet's own ranges follow them: the dimension, merged cells, conditional formats, validations,
-hyperlinks and the filter (a range across the totals row grows, one below it moves). What cannot
+and the sheet's own ranges follow them: the dimension, merged cells, conditional formats, validations
+(the x14 ones in extLst too), hyperlinks and the filter (a range across the totals row grows, one
+below it moves). What cannot
 follow is refused with a sentence naming sheet and row: cells below the totals that are not totals,
 merged cells reaching across the totals row, a formula above it pointing into the rows that move.
 Everything else passes through byte for byte; the patcher (`sheetxml.SheetPatch`) then writes the
@@ -27,7 +28,8 @@ _DIMENSION = re.compile(rb"""(<(?:\w+:)?dimension\s[^>]*?ref=["'])([^"']*)(["'])
 _R = re.compile(r"""(\sr=["'])([A-Z]*)(\d+)(["'])""")
 _REF_ATTR = re.compile(r"""(\s(?:sqref|ref)=["'])([^"']*)(["'])""")
 _FORMULA_TEXT = re.compile(r"<((?:\w+:)?)(formula[12]?|f)(\s[^>]*?)?(?<!/)>(.*?)</\1\2>", re.S)
-_LAYOUT = ("mergeCells", "conditionalFormatting", "dataValidations", "hyperlinks", "autoFilter")
+_LAYOUT = ("mergeCells", "conditionalFormatting", "dataValidations", "hyperlinks", "autoFilter", "extLst")
+_SQREF_TEXT = re.compile(r"(<(?:\w+:)?sqref>)(.*?)(</(?:\w+:)?sqref>)", re.S)  # x14 rules in extLst
 
 
 class MovedRows:
@@ -184,20 +186,17 @@ class MovedRows:
                         raise refusal(move, f"the merged cells {ref} reach across it")
             return m[1] + " ".join(move_range(ref, move) or ref for ref in refs) + m[3]
 
-        element = _REF_ATTR.sub(ranges, element)
+        element = _SQREF_TEXT.sub(ranges, _REF_ATTR.sub(ranges, element))
         for f in _FORMULA_TEXT.finditer(element):
             refuse_refs(f[4], move, local=True, where=f"a rule of its {name}")
         return element
 
     def _refuse_other(self, name: str, element: str) -> None:
-        """Anything else after the rows that names rows that move (page breaks, x14 rules in extLst,
-        controls, ignored errors...) is refused rather than left pointing at the wrong row."""
+        """Anything else after the rows that names rows that move (page breaks, controls, ignored
+        errors, protected ranges...) is refused rather than left pointing at the wrong row."""
         move = self.move
         for m in _REF_ATTR.finditer(element):
             for ref in m[2].split():
-                refuse_refs(ref, move, local=True, where=f"its {name} ({ref})")
-        for text in re.findall(r"<(?:\w+:)?sqref>(.*?)</", element, re.S):
-            for ref in text.split():
                 refuse_refs(ref, move, local=True, where=f"its {name} ({ref})")
         for f in _FORMULA_TEXT.finditer(element):
             refuse_refs(f[4], move, local=True, where=f"its {name}")

@@ -362,3 +362,34 @@ def test_touches_added_to_a_mapped_log_go_above_its_total_line(tmp_path):
     ws = load_workbook(path)["Activities"]
     assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["L1", "L3", "L2"]
     assert ws["A5"].value == "Total" and ws["C5"].value == "=COUNTA(C2:C4)"
+
+
+X14_LIST = (
+    b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    b'<x14:dataValidation type="list" allowBlank="1" showErrorMessage="1"><x14:formula1>'
+    b"<xm:f>Lists!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>C2:C3</xm:sqref></x14:dataValidation>"
+    b"</x14:dataValidations></ext></extLst>"
+)
+
+
+def test_a_dropdown_listed_from_another_sheet_as_excel_writes_it_follows_the_totals_row(tmp_path):
+    """Excel keeps a dropdown whose list is on another sheet in the sheet's extLst (x14)."""
+
+    def lists(wb):
+        wb.create_sheet("Lists").append(["Won"])
+
+    path = tracker(tmp_path, edit=lists)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet2.xml"
+    parts[name] = parts[name].replace(b"</worksheet>", X14_LIST + b"</worksheet>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    adopt_package(path)
+    assert len(qualify(path).qualified) == 2
+    xml = member(path, name)
+    assert b"<xm:sqref>C2:C5</xm:sqref>" in xml and b"<xm:f>Lists!$A$1:$A$3</xm:f>" in xml
+    assert load_workbook(path)["Prospects"]["A5"].value == "Total"
