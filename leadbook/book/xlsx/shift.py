@@ -84,8 +84,12 @@ class MovedRows:
 
     # -- rows ------------------------------------------------------------------------------
     def _segment(self, seg: bytes) -> bytes:
-        rows = list(re.finditer(rf"<{re.escape(self.p)}row\s[^>]*?\br=[\"'](\d+)[\"']".encode(), seg))
-        first = next((m.start() for m in rows if int(m[1]) >= self.move.at), None)
+        pattern = re.compile(rf"<{re.escape(self.p)}row\s[^>]*?\br=[\"'](\d+)[\"']".encode())
+        last = pattern.match(seg, max(seg.rfind(f"<{self.p}row ".encode()), 0))
+        if last is not None and int(last[1]) < self.move.at:  # the common case: every row stays
+            first = None
+        else:
+            first = next((m.start() for m in pattern.finditer(seg) if int(m[1]) >= self.move.at), None)
         above = seg if first is None else seg[:first]
         if self.move.by and f"<{self.p}f".encode() in above:
             self._check_above(above.decode())

@@ -58,8 +58,8 @@ def refuse_outside(parts: Parts, book: BookMap, part: str, table_part: str | Non
     for other, other_part in book.sheets.items():
         if other_part == part or other_part not in parts.names():
             continue
-        for _, seg in segments(_chunks(parts, other_part)):
-            if pattern.search(seg):
+        for prefix, seg in segments(_chunks(parts, other_part)):
+            if b"<" + prefix + b"f" in seg and pattern.search(seg):
                 _refuse_formulas(seg.decode(), move, other)
     for name in parts.names():
         if name.startswith("xl/charts/chart") and name.endswith(".xml"):
