@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
@@ -393,3 +395,31 @@ def test_a_dropdown_listed_from_another_sheet_as_excel_writes_it_follows_the_tot
     xml = member(path, name)
     assert b"<xm:sqref>C2:C5</xm:sqref>" in xml and b"<xm:f>Lists!$A$1:$A$3</xm:f>" in xml
     assert load_workbook(path)["Prospects"]["A5"].value == "Total"
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    header=st.integers(1, 5),
+    data=st.integers(0, 30),
+    gap=st.integers(0, 5),
+    count=st.integers(1, 40),
+    r1=st.integers(1, 80),
+    span=st.integers(0, 80),
+)
+def test_a_moved_totals_range_keeps_covering_what_it_covered_and_the_new_rows(
+    header, data, gap, count, r1, span
+):
+    last_data = header + data
+    at = last_data + gap + 1
+    move = Move(
+        "S", at, max(0, last_data + 1 + count - at), last_data + 1, last_data + count, frozenset({at})
+    )
+    r2 = r1 + span
+    moved = moved_formula(f"SUM(D{r1}:D{r2})", move)
+    n1, n2 = (int(n) for n in re.fullmatch(r"SUM\(D(\d+):D(\d+)\)", moved).groups())
+    for r in range(r1, r2 + 1):  # every row it covered is covered where that row went
+        assert n1 <= move.row(r) <= n2
+    if r1 <= last_data <= r2 < at:  # the data column's range takes in the new rows
+        assert n1 <= move.first_new and move.new_last <= n2
+    if r2 < last_data:  # a range that ends above the list's end is left as written
+        assert (n1, n2) == (r1, r2)
