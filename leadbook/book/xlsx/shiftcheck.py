@@ -45,6 +45,8 @@ def moved_names(xml: bytes, move: Move) -> bytes:
             return m[0]
         out = text
         for ref, _, _ in sheet_refs(text, move.sheet, local=False):
+            if "!" not in ref:  # not a reference leadbook can read: left as it is
+                continue
             prefix, _, cells = ref.rpartition("!")
             out = out.replace(ref, f"{prefix}!{move_range(cells, move) or cells}", 1)
         return m[1] + html.escape(out, quote=False).encode() + m[4] if out != text else m[0]

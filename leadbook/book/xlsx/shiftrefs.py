@@ -96,7 +96,7 @@ def sheet_refs(text: str, sheet: str, local: bool) -> Iterator[tuple[str, int, i
     (`local`: the formula is on that sheet, so an unqualified reference is to it too)."""
     tokens = _ranges(text)
     if tokens is None:
-        yield text, 1, MAX_ROW  # a formula leadbook cannot read: taken as touching every row
+        yield text, MAX_ROW, MAX_ROW  # a formula leadbook cannot read: taken as pointing at rows that move
         return
     for token in tokens.items:
         if token.type != "OPERAND" or token.subtype != "RANGE" or "[" in token.value:
