@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from leadbook.book.base import header_row
-from leadbook.book.reader import SheetReader
+from leadbook.book.reader import SheetReader, table_totals
 from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
 from leadbook.book.xlsx.guard import inspect
 from leadbook.core import schema as s
@@ -101,6 +101,10 @@ class FileBook:
     def rows(self, name: str) -> list[list[object]]:
         """The named sheet's cell values from A1 (how a stored mapping reads a team's own sheet)."""
         return self._reader.rows(self._name(name) or name)
+
+    def table_totals(self, name: str) -> list[int]:
+        """The Excel rows of the Total Rows of the named sheet's Tables (never read as data)."""
+        return table_totals(self.path, self._name(name) or name)
 
     def head(self, name: str, upto: int) -> list[list[object]]:
         """The named sheet's first `upto` rows from A1, read from its XML only as far as that

@@ -133,7 +133,11 @@ class MappedBook:
             return without_mapping_rows(frame) if role == s.SETTINGS else frame
         rows = self.base.rows(found.name)
         header = found.header or header_row(rows) + 1
-        frame, self.totals[role] = mapped_frame(role, rows, replace(found, header=header))
+        frame, totals = mapped_frame(role, rows, replace(found, header=header))
+        if hasattr(self.base, "table_totals"):  # a Table's Total Row, labelled Total or not
+            totals = sorted({*totals, *(r for r in self.base.table_totals(found.name) if r > header)})
+            frame = frame.drop(index=totals, errors="ignore")
+        self.totals[role] = totals
         if hasattr(self.base, "error_cells"):  # error values read as blank: clean() reports them
             headers = list(rows[header - 1]) if len(rows) >= header else []
             at = {p: c for c, p in resolve_columns(role, headers, found.columns).items()}
@@ -155,8 +159,13 @@ class MappedBook:
         """The plan on the team's sheet names, and the maps (sheet name, lower case -> its mapping)
         a backend places columns by; the Excel path applies them itself, after its messages."""
         ops = [self._op(op) for op in plan.ops]
-        maps = {m.name.lower(): m for role, m in self.mapping.sheets.items() if role in ROLES}
+        maps = {
+            m.name.lower(): replace(m, totals=tuple(self.totals.get(role, ())))
+            for role, m in self.mapping.sheets.items()
+            if role in ROLES
+        }
         self._frames.clear()
+        self.totals.clear()
         return Plan(ops), maps
 
     def _op(self, op):
@@ -174,15 +183,20 @@ class MappedBook:
         return type(op)(name, op.frame) if isinstance(op, SetCells | AppendRows) else op
 
     def _refuse_totals(self, role: str, name: str) -> None:
+        """New rows go above the totals rows that end the list (the writer moves them down); a totals
+        row with data below it (a subtotal inside the list) is refused."""
         if role in ROLES and role not in self.totals:
             self.read(role)
-        if self.totals.get(role):
-            row = self.totals[role][0]
+        frame = self._frames.get(role)
+        last = int(frame.index.max()) if frame is not None and len(frame) else 0
+        inside = [r for r in self.totals.get(role, []) if r < last]
+        if inside:
             raise LeadbookError(
-                f"row {row} is a totals row and leadbook adds rows at the end of the list, below it; "
-                "move the totals row above the header (or to another sheet), then run again",
+                f"row {inside[0]} is a totals row with data below it (row {last}), and leadbook adds rows "
+                "at the end of the list, above the totals rows that end it; move that totals row to the "
+                "end of the list (or remove it), then run again",
                 name,
-                row,
+                inside[0],
             )
 
     def _references(self, frame: pd.DataFrame) -> pd.DataFrame:

@@ -50,7 +50,16 @@ class SheetReader:
         """The sheet `name` as a frame with contract column names (for `sheet`), index = Excel row.
 
         With `columns`, only those contract columns are read (rows blank in all of them dropped).
+        A Table's Total Row is not data: it is left out.
         """
+        frame = self._frame(sheet, name, columns)
+        try:
+            totals = table_totals(self.path, name)
+        except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile, LeadbookError):
+            return frame
+        return frame.drop(index=totals, errors="ignore") if totals else frame
+
+    def _frame(self, sheet: str, name: str, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         try:
             top = header_position(self.path, name)
         except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):  # an unusual package layout
@@ -322,6 +331,30 @@ def _filled(cell) -> bool:
         return any(t.text for t in cell.iter(f"{_MAIN}t"))
     value = cell.find(f"{_MAIN}v")
     return value is not None and bool(value.text)
+
+
+def table_totals(path: Path, name: str) -> list[int]:
+    """The Excel rows of the Total Rows of the sheet's Tables (`totalsRowCount`)."""
+    rows: list[int] = []
+    with zipfile.ZipFile(path) as archive:
+        part = sheet_part(archive, name)
+        folder, base = posixpath.split(part)
+        rels = posixpath.join(folder, "_rels", base + ".rels")
+        if rels not in archive.namelist():
+            return rows
+        for rel in ElementTree.fromstring(archive.read(rels)):
+            target = rel.get("Target", "")
+            if not rel.get("Type", "").endswith("/table") or rel.get("TargetMode") == "External":
+                continue
+            target = (
+                target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"{folder}/{target}")
+            )
+            table = ElementTree.fromstring(archive.read(target))
+            count = int(table.get("totalsRowCount") or 0)
+            last = re.search(r"(\d+)$", table.get("ref", ""))
+            if count and last:
+                rows += range(int(last[1]) - count + 1, int(last[1]) + 1)
+    return rows
 
 
 def sheet_part(archive: zipfile.ZipFile, name: str) -> str:

@@ -35,6 +35,9 @@ class SheetMap:
     lead_by: str = s.LEAD_ID  # Touches: the lead column holds Lead IDs, or names, companies, emails
     sure: str = "sure"  # "sure", or a sentence saying why not
     found_by: str = "name"  # "name", "headers", "option", "stored", "new" (leadbook adds the sheet)
+    totals: tuple[
+        int, ...
+    ] = ()  # the Excel rows of its totals lines below the data, as last read (not stored)
 
 
 @dataclass

@@ -143,7 +143,7 @@ def totals(folder: Path) -> Path:
         "Prospects",
         [["Lead ID", "Name", "Stage", "Value"], ["L9", "Old Oak", "Won", 1200], ["Total", None, None, None]],
     )
-    ws["D4"] = "=SUM(D2:D3)"
+    ws["D3"] = "=SUM(D2:D2)"
     _sheet(
         wb,
         "Activities",

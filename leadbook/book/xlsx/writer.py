@@ -23,6 +23,7 @@ from leadbook.book.xlsx.block import Block
 from leadbook.book.xlsx.cells import Cell, column_cells, escape
 from leadbook.book.xlsx.scan import filled_extent, leading_rows, shared_strings
 from leadbook.book.xlsx.sheetxml import Edits, SheetPatch, TailEdit
+from leadbook.book.xlsx.shift import room_above
 from leadbook.book.xlsx.styles import Styles
 from leadbook.book.xlsx.tables import TableInfo, grow_table, table_info
 from leadbook.book.xlsx.tail import add_conditional_formatting, add_data_validations
@@ -150,25 +151,24 @@ def _mapped_layout(
     return Layout(name, part, top, positions, table_part, table, last, dict(mapping.columns))
 
 
-def _append_start(parts: Parts, lay: Layout, count: int, known: int | None = None) -> int:
-    """The first Excel row for appended rows: below the last row holding a value in the table.
+def _append_start(
+    parts: Parts, lay: Layout, count: int, known: int | None = None, totals: int | None = None
+) -> int:
+    """The first Excel row for appended rows: below the last row holding a value in the table (and
+    above its totals rows, from row `totals`, which `shift.room_above` moves down to make room).
 
     `known` (the reader's last data row) saves a pass over the sheet; without it the part is scanned.
     """
     table = lay.table
-    if table and table.totals_rows:
-        raise LeadbookError(
-            f"the table {table.name!r} has a totals row, and leadbook adds rows at the table's end; "
-            "turn off its Total Row (Table Design > Total Row), run again, then turn it back on",
-            lay.sheet,
-        )
     end = table.last_data_row if table else None
+    if totals is not None:
+        end = totals - 1 if end is None else min(end, totals - 1)
     if known is not None and (end is None or known <= end):
         last, below = known, None
     else:  # not read, or data below the table: find both ends in the part
         last, below = filled_extent(chunks(parts, lay.part), end)
     start = max(last, lay.header) + 1
-    if below is not None and below < start + count:
+    if below is not None and below < start + count and totals is None:
         raise LeadbookError(
             f"row {below} below the table {table.name!r} holds cells leadbook's new rows would overwrite; "
             "move them, or grow the table over them (drag its corner), then run again",
@@ -258,7 +258,7 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
     edits: Edits = {}
     names = [*work.columns, *(c for f in work.sets + work.appends for c in f.columns)]
     missing, widths = _add_missing(lay, names, edits, work.widths)
-    last_data = None
+    last_data = room = None
     block, later = None, {}
     for frame in work.sets:  # the first frame set is kept column by column (see block.py)
         if block is None and (block := Block.of(frame, lay.positions, book.date1904, clear=True)):
@@ -266,7 +266,9 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         _frame_edits(later, frame, lay.positions, book.date1904, clear=True)
     if work.appends:
         count = sum(len(f) for f in work.appends)
-        start = _append_start(parts, lay, count, work.last_row)
+        totals = totals_rows(lay, work.mapping)
+        start = _append_start(parts, lay, count, work.last_row, min(totals, default=None))
+        room = room_above(parts, book, lay.sheet, lay.part, lay.table_part, totals, start, count)
         last_data = start - 1
         for frame in work.appends:
             placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
@@ -294,12 +296,22 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         tail_edits=tail_edits,
         block=block,
     )
-    parts.write(lay.part, patcher.stream(chunks(parts, lay.part)))
+    source = chunks(parts, lay.part)
+    parts.write(lay.part, patcher.stream(room.stream(source) if room else source))
     if lay.table_part:
         written = patcher.written_rows()
         grown = grow_table(parts.read(lay.table_part), written[-1] if written else None, missing)
         parts.write(lay.table_part, grown)
-    return patcher.formula_overwritten
+    return patcher.formula_overwritten or bool(room and room.formulas)
+
+
+def totals_rows(lay: Layout, mapping: SheetMap | None) -> set[int]:
+    """The rows of the sheet's totals: its table's Total Row, and the totals lines the reader found
+    below the data of a mapped sheet."""
+    rows = set(mapping.totals) if mapping else set()
+    if lay.table and lay.table.totals_rows:
+        rows |= set(range(lay.table.last_data_row + 1, lay.table.ref[3] + 1))
+    return rows
 
 
 def _by_sheet(

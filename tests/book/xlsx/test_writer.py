@@ -261,20 +261,6 @@ def test_libreoffice_opens_a_refreshed_book(book, tmp_path):
     assert lines[1].split(",")[-1] == "L2"
 
 
-def test_appending_below_a_totals_row_is_refused_and_nothing_is_written(book):
-    def totals(parts):
-        name = "xl/tables/table3.xml"
-        parts[name] = re.sub(rb"(<table\b[^>]*?)(\s*>)", rb'\1 totalsRowCount="1"\2', parts[name], count=1)
-
-    rewrite(book, totals)
-    before = book.read_bytes()
-    rows = pd.DataFrame({s.DATE: [pd.Timestamp(TODAY)], s.LEAD_ID: ["L00001"], s.KIND: ["Call"]})
-    with pytest.raises(LeadbookError, match="totals row"):
-        FileBook(book).apply(Plan([AppendRows(s.TOUCHES, rows)]))
-    assert book.read_bytes() == before
-    assert not list(book.parent.glob(".~leadbook-*"))
-
-
 def test_a_workbook_part_with_an_entity_is_refused_with_a_sentence(book):
     def entity(parts):
         parts["xl/workbook.xml"] = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>' + parts["xl/workbook.xml"]
