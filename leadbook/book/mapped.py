@@ -152,13 +152,15 @@ class MappedBook:
         return frame
 
     def apply(self, plan: Plan):
-        placed, maps = self.placed(plan)
+        placed, maps = self.placed(plan, moves_totals=True)
         return self.base.apply(placed, maps=maps)
 
-    def placed(self, plan: Plan) -> tuple[Plan, dict[str, SheetMap]]:
+    def placed(self, plan: Plan, moves_totals: bool = False) -> tuple[Plan, dict[str, SheetMap]]:
         """The plan on the team's sheet names, and the maps (sheet name, lower case -> its mapping)
-        a backend places columns by; the Excel path applies them itself, after its messages."""
-        ops = [self._op(op) for op in plan.ops]
+        a backend places columns by; the Excel path applies them itself, after its messages.
+        `moves_totals`: the backend adds rows above the totals rows that end a list (the file
+        writer does); without it rows to add to a list ending in totals rows are refused."""
+        ops = [self._op(op, moves_totals) for op in plan.ops]
         maps = {
             m.name.lower(): replace(m, totals=tuple(self.totals.get(role, ())))
             for role, m in self.mapping.sheets.items()
@@ -168,13 +170,13 @@ class MappedBook:
         self.totals.clear()
         return Plan(ops), maps
 
-    def _op(self, op):
+    def _op(self, op, moves_totals: bool):
         role = self._role(op.sheet)
         name = self.mapping.name(role)
         if isinstance(op, ReplaceSheet):
             return replace(op, sheet=name)
         if isinstance(op, AppendRows) and not op.frame.empty:
-            self._refuse_totals(role, name)
+            self._refuse_totals(role, name, moves_totals)
             if (
                 role == s.TOUCHES
                 and self.mapping.sheets.get(role, SheetMap(role, name, 0)).lead_by != s.LEAD_ID
@@ -182,13 +184,24 @@ class MappedBook:
                 op = AppendRows(op.sheet, self._references(op.frame))
         return type(op)(name, op.frame) if isinstance(op, SetCells | AppendRows) else op
 
-    def _refuse_totals(self, role: str, name: str) -> None:
+    def _refuse_totals(self, role: str, name: str, moves_totals: bool) -> None:
         """New rows go above the totals rows that end the list (the writer moves them down); a totals
-        row with data below it (a subtotal inside the list) is refused."""
+        row with data below it (a subtotal inside the list) is refused, and so is any totals row
+        when the backend cannot move them (the Excel buttons)."""
         if role in ROLES and role not in self.totals:
             self.read(role)
         frame = self._frames.get(role)
         last = int(frame.index.max()) if frame is not None and len(frame) else 0
+        if not moves_totals and self.totals.get(role):
+            row = self.totals[role][0]
+            raise LeadbookError(
+                f"row {row} is a totals row, and the Excel buttons add rows at the end of the list "
+                "without moving it; move the totals row above the header (or to another sheet) and "
+                "click again, or close the workbook and run leadbook qualify / leadbook import on "
+                "the file, which add the rows above the totals row",
+                name,
+                row,
+            )
         inside = [r for r in self.totals.get(role, []) if r < last]
         if inside:
             raise LeadbookError(

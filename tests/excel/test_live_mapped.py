@@ -230,13 +230,20 @@ def test_log_touch_names_the_lead_as_the_log_does(tmp_path, fixed_clock):
     assert "on the CRM sheet" in alerts(refused)[-1]
 
 
-def test_a_totals_row_is_refused_in_excel_as_on_the_file(tmp_path, fixed_clock):
+def test_a_totals_row_stops_an_excel_button_that_would_add_rows_below_it(tmp_path, fixed_clock):
+    """The file writer adds prospects above the Prospects totals row; the Excel buttons cannot move
+    it, so Qualify changes nothing and names the row and the two ways out."""
     path, oracle = adopted(tmp_path, shapes.totals)
-    with pytest.raises(LeadbookError) as refused:
-        on_file(oracle, "qualify")
-    actions, after = press(payload_from_xlsx(path), "qualify")
+    on_file(oracle, "qualify")
+    prospects = load_workbook(oracle)["Prospects"]
+    assert [prospects.cell(r, 1).value for r in range(2, 6)] == ["L9", "L1", "L3", "Total"]
+    before = payload_from_xlsx(path)
+    actions, after = press(before, "qualify")
     assert [a["func"] for a in actions] == ["alert"]
-    assert str(refused.value) in alerts(after)[-1] and "totals row" in alerts(after)[-1]
+    message = alerts(after)[-1]
+    assert message.startswith("Nothing was changed. Prospects row 3: row 3 is a totals row")
+    assert "move the totals row above the header" in message and "leadbook qualify" in message
+    assert grid(after) == grid(before)
 
 
 def _edited(path, oracle, edit) -> None:
