@@ -258,17 +258,18 @@ def qualify(
 
 
 def _follow_up_table(leads: pd.DataFrame) -> Table:
-    state = leads[s.FOLLOW_UP].fillna("").str.split(" ").str[0]
-    due_today = leads[s.FOLLOW_UP].fillna("").str.startswith("Due today")
+    text = leads[s.FOLLOW_UP].astype("str").fillna("")  # Arrow text: the prefix tests are vectorised
+    is_overdue = text.str.startswith("Overdue ").to_numpy(dtype=bool)
+    due_today = text.str.startswith("Due today").to_numpy(dtype=bool)
     frame = pd.DataFrame({
-        "Owner": leads[s.OWNER].fillna("(no owner)"), "Overdue": state.eq("Overdue"), "Due today": due_today,
-    })  # fmt: skip
+        "Owner": leads[s.OWNER].fillna("(no owner)"), "Overdue": is_overdue, "Due today": due_today,
+    }, index=leads.index)  # fmt: skip
     counts = frame.groupby("Owner")[["Overdue", "Due today"]].sum()
     table = Table(title="Follow-up by owner", title_justify="left")
     for header in ("Owner", "Overdue", "Due today", "Most overdue"):
         table.add_column(header)
-    overdue = leads[state.eq("Overdue")]
-    days = overdue[s.FOLLOW_UP].str.extract(r"Overdue (\d+)")[0].astype(float)
+    overdue = leads[is_overdue]
+    days = text[is_overdue].str.extract(r"Overdue (\d+)")[0].astype(float)
     for owner_name, row in counts.iterrows():
         mine = overdue[overdue[s.OWNER].fillna("(no owner)").eq(owner_name)]
         worst = (

@@ -66,21 +66,53 @@ def lead_status(
 
 def changed_rows(current: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     """The rows of `new` where any column differs from `current` (blank equals blank)."""
-    differs = pd.Series(False, index=new.index)
+    differs = np.zeros(len(new), dtype=bool)
     for column in new.columns:
         old = (
             current[column].reindex(new.index)
             if column in current.columns
-            else pd.Series(None, index=new.index)
+            else pd.Series(None, index=new.index, dtype=object)
         )
-        blank = _blank(old) & _blank(new[column])  # "" writes a blank cell, which reads back as None
-        same = old.astype(object).eq(new[column].astype(object)) | blank
-        differs |= ~same
+        differs |= ~_same(old, new[column])
     return new.loc[differs]
 
 
-def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | values.astype(object).eq("")
+def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
+    """Cell by cell: equal, or both blank ("" writes a blank cell, which reads back as None).
+
+    Two dates, two numbers or two texts are compared in their own types (no Python object per
+    cell); anything else as Python objects, as a cell holds them."""
+    kinds = {_kind(old), _kind(new)}
+    if len(kinds) == 1 and None not in kinds:
+        if kinds == {"text"}:
+            equal = old.eq(new).to_numpy(dtype=bool, na_value=False)
+        else:
+            equal = old.to_numpy() == new.to_numpy()
+    else:
+        equal = old.astype(object).eq(new.astype(object)).to_numpy(dtype=bool)
+    return equal | (_blank(old) & _blank(new))
+
+
+def _kind(values: pd.Series) -> str | None:
+    """ "date", "number" or "text" for a column typed so; None for objects (a cell-by-cell compare)."""
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_dtype(dtype):
+        return "date"
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return "number" if isinstance(dtype, np.dtype) else None
+    if isinstance(dtype, pd.StringDtype):
+        return "text"
+    return None
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    blank = values.isna().to_numpy(dtype=bool)
+    kind = _kind(values)
+    if kind in ("date", "number"):
+        return blank
+    if kind == "text":
+        return blank | values.eq("").to_numpy(dtype=bool, na_value=False)
+    return blank | values.astype(object).eq("").to_numpy(dtype=bool)
 
 
 def first_rows(frame: pd.DataFrame) -> pd.Series:

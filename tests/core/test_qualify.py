@@ -206,3 +206,50 @@ def test_an_empty_text_and_a_blank_cell_are_the_same_so_a_second_run_writes_noth
     current = pd.DataFrame({s.REASONS: [None, "x", None]}, index=[2, 3, 4], dtype=object)
     new = pd.DataFrame({s.REASONS: ["", "x", "y"]}, index=[2, 3, 4], dtype=object)
     assert list(changed_rows(current, new).index) == [4]
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(["x", "y", "Overdue 2 days"]),
+    st.integers(-2, 2),
+    st.sampled_from([0.5, float("nan")]),
+    st.sampled_from([pd.Timestamp("2026-11-23"), pd.Timestamp("2026-11-24"), pd.NaT]),
+)
+
+
+def _as(values: list, how: str) -> pd.Series:
+    """A column as a reader or the rules hand it over: objects, or typed where the values allow."""
+    column = pd.Series(values, dtype=object)
+    if how == "typed":
+        for dtype in ("datetime64[ns]", "float64", "str"):
+            try:
+                typed = column.astype(dtype)
+            except (TypeError, ValueError):
+                continue
+            if dtype != "str" or all(v is None or isinstance(v, str) for v in values):
+                return typed
+    return column
+
+
+@hsettings(deadline=None, max_examples=300)
+@given(
+    pairs=st.lists(st.tuples(_CELLS, _CELLS), min_size=1, max_size=8),
+    hows=st.tuples(st.sampled_from(["object", "typed"]), st.sampled_from(["object", "typed"])),
+)
+def test_changed_rows_typed_columns_compare_as_the_cells_do(pairs, hows):
+    """Dates, numbers and texts compared in their own types give the rows a cell-by-cell compare
+    of the same values gives (blank equals blank, "" equals a blank cell)."""
+    from leadbook.core.qualify import changed_rows
+
+    old, new = (_as([p[i] for p in pairs], how) for i, how in enumerate(hows))
+    index = pd.RangeIndex(2, 2 + len(pairs))
+    current = pd.DataFrame({s.REASONS: old.to_numpy()}, index=index).astype({s.REASONS: old.dtype})
+    fresh = pd.DataFrame({s.REASONS: new.to_numpy()}, index=index).astype({s.REASONS: new.dtype})
+
+    def blank(v):
+        return v is None or v == "" or (not isinstance(v, str) and pd.isna(v))
+
+    cells = [(current.iloc[i, 0], fresh.iloc[i, 0]) for i in range(len(pairs))]
+    expected = [r for r, (a, b) in zip(index, cells, strict=True) if not ((blank(a) and blank(b)) or a == b)]
+    assert list(changed_rows(current, fresh).index) == expected
