@@ -189,7 +189,9 @@ class SheetPatch(RowPatch):
         Taken when every edited row of the segment is in the sheet, no edit sets a style, and no
         row or template row changes the styles: then a block row whose cells are all left of the
         block's first column gets its new cells spliced after its last cell, rendered for all
-        such rows at once (`_block_texts`); any other edited row takes the general path.
+        such rows at once (`_block_texts`), and so does one whose cells at or right of that column
+        are all right of the block's last column (they go in before those); any other edited row
+        takes the general path.
         """
         numbers = self._numbers
         first, last = int(numbers[0]), int(numbers[-1])
@@ -227,7 +229,13 @@ class SheetPatch(RowPatch):
                     pieces[i] = piece[:spot] + text + piece[spot:]
                     continue
                 tail = piece[spot:].decode()
-                if _shape(tail)[0]:
+                ordered, numbers, _ = _shape(tail)
+                if ordered and numbers and numbers[0] > block.cols[-1]:
+                    # every cell from `spot` on is right of the block's columns: the new cells
+                    # go in before them, as after a last cell
+                    pieces[i] = piece[:spot] + text + piece[spot:]
+                    continue
+                if ordered:
                     # the cells from `spot` on (ascending) are at or right of the block's first
                     # column: cell by cell on those alone, as a row of their own; those before pass
                     opening = f'<{self.prefix}row r="{r}">'
