@@ -103,11 +103,22 @@ class Frames:
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:
-    """Read and clean Leads, Touches, Prospects and Settings; refuse on a missing sheet or bad Settings."""
+    """Read and clean Leads, Touches, Prospects and Settings; refuse on a missing sheet or bad Settings.
+
+    Settings are read first (cleaning needs its date order) and each sheet is cleaned as soon as it
+    is read, so Leads is cleaned while a backend still loads Touches; the refusals come in the
+    same order as ever: a missing sheet or header first, then a bad Settings row.
+    """
     split = split or Split()
-    raw = {}
+    try:
+        parsed: tuple[Settings, list[Problem]] | LeadbookError = checked_settings(book.read(s.SETTINGS))
+    except LeadbookError as exc:
+        parsed = exc
+    split.lap("read")
+    raw, cleaned = {}, {}
     for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS):
         raw[sheet] = book.read(sheet)
+        split.lap("read")
         if raw[sheet] is None:
             raise LeadbookError("sheet is missing; run `leadbook adopt` on the workbook to add it", sheet)
         if s.LEAD_ID not in raw[sheet].columns:
@@ -117,6 +128,9 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
                 1,
                 s.LEAD_ID,
             )
+        if not isinstance(parsed, LeadbookError):
+            cleaned[sheet] = clean(sheet, raw[sheet], parsed[0].date_order)
+            split.lap("clean")
     if s.DATE not in raw[s.TOUCHES].columns and len(raw[s.TOUCHES].columns):
         raise LeadbookError(
             "the header row has no Date column, so no touch could count; add a Date column",
@@ -124,12 +138,10 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
             1,
             s.DATE,
         )
-    settings_sheet = book.read(s.SETTINGS)
-    split.lap("read")
-    settings, settings_problems = checked_settings(settings_sheet)
-    cleaned = {sheet: clean(sheet, frame, settings.date_order) for sheet, frame in raw.items()}
+    if isinstance(parsed, LeadbookError):
+        raise parsed
+    settings, settings_problems = parsed
     frames = {sheet: frame for sheet, (frame, _) in cleaned.items()}
-    split.lap("clean")
     leads = frames[s.LEADS]
     typed = raw[s.LEADS].get(s.SOURCE)
     skipped = [p for _, found in cleaned.values() for p in found] + settings_problems
