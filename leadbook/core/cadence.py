@@ -49,46 +49,58 @@ def business_days_after(
     return pd.Series(np.where(off > 0, later, same).astype("datetime64[ns]"), index=dates.index)
 
 
+_NAT = np.iinfo(np.int64).min  # NaT as int64: below every date, so a max ignores it
+
+
 def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules."""
+    """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules.
+
+    Each known touch carries its lead's position among the distinct Lead IDs, so every fact is a
+    count or a maximum per position (numpy's bincount and maximum.at, no groupby); dates are
+    compared as int64 nanoseconds, NaT being the smallest.
+    """
     known, ids, code = known_with_leads(leads, touches)
-    t = pd.DataFrame({
-        "lead": code,
-        "date": known[s.DATE].dt.normalize(),
-        "next": known[s.NEXT_DATE].dt.normalize(),
-        "two_way": two_way(known).to_numpy(),
-    })  # fmt: skip
+    slots = len(ids) + 1  # the last slot: a lead without an ID, or not among the touches
+    date = _ns(known[s.DATE])
+    following = _ns(known[s.NEXT_DATE])
+    answered = two_way(known).to_numpy(dtype=bool)
     rules = {s.OUTCOME_DO_NOT_CALL: settings.do_not_call_means}
     rules[s.OUTCOME_NOT_INTERESTED] = settings.not_interested_means
-    rule = known[s.OUTCOME].map(rules).to_numpy()
-    last_two_way = t["date"].where(t["two_way"]).groupby(t["lead"]).transform("max")
-    since = last_two_way.isna() | (t["date"] > last_two_way)
-    standing = last_two_way.isna() | (t["date"] >= last_two_way)
-    promised_on = t["date"].where(t["next"].notna()).groupby(t["lead"]).transform("max")
-    promise = t["next"].where(t["date"].eq(promised_on))
-    by = t.assign(
-        attempt=~t["two_way"] & since,
-        promise=promise,
-        no_calls=rule == NO_CALLS,
-        no_contact=rule == NO_CONTACT,
-        nurture=(rule == NURTURE) & standing,
-    ).groupby("lead")
-    facts = pd.DataFrame({
-        "count": by.size(),
-        "last": by["date"].max(),
-        "promise": by["promise"].max(),
-        ATTEMPTS: by["attempt"].sum(),
-        TWO_WAY: by["two_way"].any(),
-        "no_calls": by["no_calls"].any(),
-        "no_contact": by["no_contact"].any(),
-        "nurture": by["nurture"].any(),
-    })  # fmt: skip
-    facts = facts.reindex(positions(ids, leads[s.LEAD_ID]))
-    facts.index = leads.index
-    flags = [TWO_WAY, "no_calls", "no_contact", "nurture"]
-    facts[flags] = facts[flags].fillna(False).astype(bool)
-    facts[["count", ATTEMPTS]] = facts[["count", ATTEMPTS]].fillna(0).astype(int)
-    return facts
+
+    def ruled(rule: str) -> np.ndarray:
+        outcomes = [outcome for outcome, means in rules.items() if means == rule]
+        return known[s.OUTCOME].isin(outcomes).to_numpy(dtype=bool)
+
+    def latest(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        out = np.full(slots, _NAT, dtype=np.int64)
+        np.maximum.at(out, code if where is None else code[where], values if where is None else values[where])
+        return out
+
+    def count(where: np.ndarray) -> np.ndarray:
+        return np.bincount(code[where], minlength=slots)
+
+    last_two_way = latest(date, answered)[code]
+    since = (last_two_way == _NAT) | (date > last_two_way)
+    standing = (last_two_way == _NAT) | (date >= last_two_way)
+    promised_on = latest(date, following != _NAT)[code]
+    promise = np.where(date == promised_on, following, _NAT)
+    lead = positions(ids, leads[s.LEAD_ID])  # -1, a lead without touches: the last slot
+    facts = {
+        "count": np.bincount(code, minlength=slots),
+        "last": latest(date).view("datetime64[ns]"),
+        "promise": latest(promise).view("datetime64[ns]"),
+        ATTEMPTS: count(~answered & since),
+        TWO_WAY: count(answered) > 0,
+        "no_calls": count(ruled(NO_CALLS)) > 0,
+        "no_contact": count(ruled(NO_CONTACT)) > 0,
+        "nurture": count(ruled(NURTURE) & standing) > 0,
+    }
+    return pd.DataFrame({name: values[lead] for name, values in facts.items()}, index=leads.index)
+
+
+def _ns(dates: pd.Series) -> np.ndarray:
+    """Dates at midnight as int64 nanoseconds (NaT as `_NAT`)."""
+    return dates.dt.normalize().to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _next_touch(
