@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from leadbook.book.base import Book
@@ -23,6 +24,7 @@ from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches
 from leadbook.core.clean import clean
 from leadbook.core.dashboard import summary_plan
+from leadbook.core.engagement import touch_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
@@ -100,6 +102,7 @@ class Frames:
     skipped: list[Problem] = field(default_factory=list)  # rows skipped or read in part (check lists them)
     typed_sources: pd.Series | None = None  # Leads' Source as typed, before clean blanks off-list ones
     orphans: list[Problem] = field(default_factory=list)  # touches whose Lead ID is not on Leads
+    found: tuple[pd.Index, np.ndarray] | None = None  # engagement.touch_leads(leads, touches), once
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:
@@ -146,11 +149,12 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
     typed = raw[s.LEADS].get(s.SOURCE)
     skipped = [p for _, found in cleaned.values() for p in found] + settings_problems
     skipped += missing_ids(s.LEADS, leads) + duplicate_ids(s.LEADS, leads)
-    orphans = orphan_touches(leads, frames[s.TOUCHES])
+    looked_up = touch_leads(leads, frames[s.TOUCHES])  # the same Lead IDs as the leads kept below
+    orphans = orphan_touches(leads, frames[s.TOUCHES], looked_up)
     skipped += missing_ids(s.TOUCHES, frames[s.TOUCHES]) + orphans
     return Frames(
         leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings,
-        skipped=skipped, typed_sources=typed, orphans=orphans,
+        skipped=skipped, typed_sources=typed, orphans=orphans, found=looked_up,
     )  # fmt: skip
 
 
@@ -166,8 +170,8 @@ def _tell(skipped: list[Problem] | None, frames: Frames) -> None:
 
 def evaluate(frames: Frames, today: dt.date) -> pd.DataFrame:
     """Every owned Leads value, freshly computed: score, grade, reasons, status and follow-up."""
-    scores = score_leads(frames.leads, frames.touches, frames.settings, today)
-    follow = follow_up(frames.leads, frames.touches, frames.settings, today)
+    scores = score_leads(frames.leads, frames.touches, frames.settings, today, frames.found)
+    follow = follow_up(frames.leads, frames.touches, frames.settings, today, frames.found)
     prospect_ids = set(frames.prospects[s.LEAD_ID].dropna())
     status = lead_status(frames.leads, scores, follow, prospect_ids, frames.settings)
     done = status[s.STATUS].isin(("Prospect", "Disqualified"))  # follow_up saw the old Status

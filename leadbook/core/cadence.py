@@ -52,14 +52,16 @@ def business_days_after(
 _NAT = np.iinfo(np.int64).min  # NaT as int64: below every date, so a max ignores it
 
 
-def _lead_facts(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def _lead_facts(
+    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, found: tuple[pd.Index, np.ndarray] | None
+) -> pd.DataFrame:
     """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules.
 
     Each known touch carries its lead's position among the distinct Lead IDs, so every fact is a
     count or a maximum per position (numpy's bincount and maximum.at, no groupby); dates are
     compared as int64 nanoseconds, NaT being the smallest.
     """
-    known, ids, code = known_with_leads(leads, touches)
+    known, ids, code = known_with_leads(leads, touches, found)
     slots = len(ids) + 1  # the last slot: a lead without an ID, or not among the touches
     date = _ns(known[s.DATE])
     following = _ns(known[s.NEXT_DATE])
@@ -127,10 +129,17 @@ def _next_touch(
     return pd.DataFrame({"next": next_on, "why": why, "nurture": nurture})
 
 
-def follow_up(leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date) -> pd.DataFrame:
-    """Touches, Last touch, Next touch, Follow-up, Attempts, Next kind, Two-way for each lead."""
+def follow_up(
+    leads: pd.DataFrame,
+    touches: pd.DataFrame,
+    settings: Settings,
+    today: dt.date,
+    found: tuple[pd.Index, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Touches, Last touch, Next touch, Follow-up, Attempts, Next kind, Two-way for each lead
+    (`found`: `engagement.touch_leads` of these frames, if already worked out)."""
     today = pd.Timestamp(today)
-    f = _lead_facts(leads, touches, settings)
+    f = _lead_facts(leads, touches, settings, found)
     n = _next_touch(leads, f, settings, today)
     status = leads[s.STATUS] if s.STATUS in leads.columns else pd.Series(None, index=leads.index)
     no_contact = leads[s.DO_NOT_CONTACT].eq(s.YES) | f["no_contact"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
@@ -47,9 +48,11 @@ def missing_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
     return [Problem(sheet, int(r), s.LEAD_ID, "row has no Lead ID") for r in frame.index[blank]]
 
 
-def orphan_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> list[Problem]:
-    """Touches whose Lead ID is not on Leads: reported, never dropped."""
-    unknown = positions(lead_ids(leads), touches[s.LEAD_ID]) < 0
+def orphan_touches(
+    leads: pd.DataFrame, touches: pd.DataFrame, found: tuple[pd.Index, np.ndarray] | None = None
+) -> list[Problem]:
+    """Touches whose Lead ID is not on Leads: reported, never dropped (`found`: `touch_leads`)."""
+    unknown = (found[1] if found is not None else positions(lead_ids(leads), touches[s.LEAD_ID])) < 0
     orphan = touches[s.LEAD_ID].notna() & unknown
     return [
         Problem(s.TOUCHES, int(r), s.LEAD_ID, f"Lead ID {v!r} is not on the Leads sheet")

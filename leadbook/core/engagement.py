@@ -18,11 +18,22 @@ def known_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     return known_with_leads(leads, touches)[0]
 
 
-def known_with_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
-    """`known_touches`, the distinct Lead IDs, and each known touch's position among them: one
-    lookup of the touches' IDs serves the filter and the grouping."""
+def touch_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+    """The distinct Lead IDs on Leads, and each touch's position among them (-1: not on Leads).
+
+    Worked out once per read (`services.read_frames`) and handed to every rule that needs it:
+    on 1M touches the lookup is the costly part of each."""
     ids = lead_ids(leads)
-    code = positions(ids, touches[s.LEAD_ID])
+    return ids, positions(ids, touches[s.LEAD_ID])
+
+
+def known_with_leads(
+    leads: pd.DataFrame, touches: pd.DataFrame, found: tuple[pd.Index, np.ndarray] | None = None
+) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """`known_touches`, the distinct Lead IDs, and each known touch's position among them: one
+    lookup of the touches' IDs serves the filter and the grouping (`found`: that lookup, made
+    by `touch_leads` on these same frames)."""
+    ids, code = found if found is not None else touch_leads(leads, touches)
     keep = (code >= 0) & touches[s.DATE].notna().to_numpy()
     return touches.loc[keep], ids, code[keep]
 

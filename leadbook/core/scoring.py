@@ -132,10 +132,16 @@ def _column(name: str, table: dict[str, float], values: pd.Series) -> Scored:
 
 
 def engagement(
-    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
+    leads: pd.DataFrame,
+    touches: pd.DataFrame,
+    settings: Settings,
+    today: dt.date,
+    found: tuple[pd.Index, np.ndarray] | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Decayed, capped engagement points per lead, and words naming the latest reply."""
-    touches, ids, code = known_with_leads(leads, touches)  # each touch's lead as a number: cheap to group by
+    touches, ids, code = known_with_leads(
+        leads, touches, found
+    )  # each touch's lead as a number: cheap to group by
     answered = two_way(touches).to_numpy()
     age = (pd.Timestamp(today) - touches[s.DATE]).dt.days.clip(lower=0).to_numpy()
     decay = np.power(0.5, age / settings.half_life_days)
@@ -197,11 +203,16 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
 
 
 def score_leads(
-    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, today: dt.date
+    leads: pd.DataFrame,
+    touches: pd.DataFrame,
+    settings: Settings,
+    today: dt.date,
+    found: tuple[pd.Index, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Score 0-100, Grade and Reasons per lead (index as `leads`), plus its Engagement points."""
+    """Score 0-100, Grade and Reasons per lead (index as `leads`), plus its Engagement points
+    (`found`: `engagement.touch_leads` of these frames, if already worked out)."""
     parts = answer_points(leads, settings)
-    parts[ENGAGEMENT] = engagement(leads, touches, settings, today)
+    parts[ENGAGEMENT] = engagement(leads, touches, settings, today, found)
     points = pd.DataFrame({k: p for k, (p, _) in parts.items()}, index=leads.index)
     words = pd.DataFrame({k: w for k, (_, w) in parts.items()}, index=leads.index)
     score = (points.sum(axis=1) + settings.base_points).clip(0, 100).round().astype(int)
