@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from leadbook.book.xlsx.block import Block
-from leadbook.book.xlsx.cells import column_letter, format_ref, parse_ref
+from leadbook.book.xlsx.cells import column_letter, column_number, format_ref, parse_ref
 from leadbook.book.xlsx.rowpatch import Edits, RowPatch, _shape, attr, refuse
 from leadbook.book.xlsx.tail import find_children
 
@@ -72,6 +72,9 @@ class SheetPatch(RowPatch):
         self._col_styles: list[tuple[int, int, int]] = []
         self._numbers = np.zeros(0, dtype=np.int64)  # the row numbers of the segment in hand
         self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._replace_tables: dict[tuple[int, int, bytes | None], tuple[list[bytes], list[bytes]]] = {}
+        self._letters: dict[bytes, int] = {}  # column letters -> number
+        self._block_cols = frozenset(block.cols) if block is not None else frozenset()
 
     # -- the pass --------------------------------------------------------------------------
     def stream(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -216,6 +219,7 @@ class SheetPatch(RowPatch):
         where = np.minimum(np.searchsorted(block.rows, todo), len(block.rows) - 1)
         ours = block.rows[where] == todo
         texts = iter(self._block_texts(where[ours]).tolist())
+        places = iter(where[ours].tolist())
         if self._splice is None:  # a cell at or right of the block's first column
             first = _at_or_right_of(column_letter(block.cols[0]))
             self._splice = re.compile(rb"<" + re.escape(p) + rb'c r="' + first + rb"\d")
@@ -223,25 +227,11 @@ class SheetPatch(RowPatch):
             piece = pieces[i]
             found = self._splice_at(piece) if mine else None
             text = next(texts) if mine else b""
-            if found is not None:
-                spot, after_last = found
-                if after_last:  # all new, after the last cell
-                    pieces[i] = piece[:spot] + text + piece[spot:]
-                    continue
-                tail = piece[spot:].decode()
-                ordered, numbers, _ = _shape(tail)
-                if ordered and numbers and numbers[0] > block.cols[-1]:
-                    # every cell from `spot` on is right of the block's columns: the new cells
-                    # go in before them, as after a last cell
-                    pieces[i] = piece[:spot] + text + piece[spot:]
-                    continue
-                if ordered:
-                    # the cells from `spot` on (ascending) are at or right of the block's first
-                    # column: cell by cell on those alone, as a row of their own; those before pass
-                    opening = f'<{self.prefix}row r="{r}">'
-                    row = self._patch_row(opening + tail + end_row.decode(), r, parse=True)
-                    pieces[i] = piece[:spot] + row[len(opening) : -len(end_row)]
-                    continue
+            place = next(places) if mine else -1
+            done = self._block_row(piece, found, text, r, place) if found is not None else None
+            if done is not None:
+                pieces[i] = done
+                continue
             start = piece.find(b"<" + p + b"row")  # the general path, on the whole row
             row = self._patch_row((piece[start:] + end_row).decode(), r)
             pieces[i] = piece[:start] + row[: -len(end_row)]
@@ -249,6 +239,32 @@ class SheetPatch(RowPatch):
         out = end_row.join(pieces)
         self._check_dependents(out)
         return out
+
+    def _block_row(
+        self, piece: bytes, found: tuple[int, bool], text: bytes, r: int, place: int
+    ) -> bytes | None:
+        """One block row's piece with its new cells (`text`, rendered fresh), spliced in where
+        `_splice_at` found room; None when the row needs the general path."""
+        spot, after_last = found
+        if after_last:  # all new, after the last cell
+            return piece[:spot] + text + piece[spot:]
+        tail = piece[spot:].decode()
+        ordered, numbers, _ = _shape(tail)
+        if not ordered:
+            return None
+        if numbers and numbers[0] > self.block.cols[-1]:
+            # every cell from `spot` on is right of the block's columns: the new cells go in
+            # before them, as after a last cell
+            return piece[:spot] + text + piece[spot:]
+        run = self._replace_run(piece, spot, r, place)
+        if run is not None:
+            return run
+        # the cells from `spot` on (ascending) are at or right of the block's first column:
+        # cell by cell on those alone, as a row of their own; those before pass
+        p = self.prefix
+        opening, closing = f'<{p}row r="{r}">', f"</{p}row>"
+        row = self._patch_row(opening + tail + closing, r, parse=True)
+        return piece[:spot] + row[len(opening) : -len(closing)]
 
     _splice: re.Pattern[bytes] | None = None
 
@@ -267,6 +283,69 @@ class SheetPatch(RowPatch):
             return None
         m = self._cell_b.match(piece, start)
         return (m.end(), True) if m else None
+
+    def _replace_run(self, piece: bytes, spot: int, r: int, place: int) -> bytes | None:
+        """The row with the block's cells put over its plain cells in the block's columns, as the
+        general path's replace does (each keeps its style; a date gets the date style; a blank
+        clears it to an empty styled cell, or keeps it when the block does not clear); None when
+        a cell there is not plain (a formula, other attributes) or is in a column not the block's.
+        """
+        block = self.block
+        last = block.cols[-1]
+        found: dict[int, tuple[int, int, bytes | None]] = {}
+        pos = spot
+        while (m := self._plain_cell.match(piece, pos)) is not None:
+            col = self._column_of(m[1])
+            if col > last:
+                break
+            if int(m[2]) != r or col not in self._block_cols:
+                return None
+            found[col] = (m.start(), m.end(), m[3])
+            pos = m.end()
+        rest = piece[pos:]
+        if rest:  # what follows must be cells right of the block (ascending: `_shape` said so)
+            m = self._any_ref.match(rest)
+            if m is None or self._column_of(m[1]) <= last:
+                return None
+        rb = str(r).encode()
+        out = [piece[:spot]]
+        for k, col in enumerate(block.cols):
+            code = block.codes[k][place]
+            had = found.get(col)
+            if had is None:
+                heads, tails, blank = self._table(k, col)
+                if not blank[code]:
+                    out += [heads[code], rb, tails[code]]
+            elif block.distinct[k][code] is None and not block.clear:
+                out.append(piece[had[0] : had[1]])
+            else:
+                heads, tails = self._replaced(k, col, had[2])
+                out += [heads[code], rb, tails[code]]
+        out.append(rest)
+        return b"".join(out)
+
+    def _replaced(self, k: int, col: int, style: bytes | None) -> tuple[list[bytes], list[bytes]]:
+        """Per distinct value of block column k: a replaced cell's text (style `style`) before
+        and after its row number, as `_replace` renders it."""
+        key = (k, col, style)
+        found = self._replace_tables.get(key)
+        if found is None:
+            base = int(style) if style else None
+            letter = column_letter(col)
+            heads, tails = [], []
+            for cell in self.block.distinct[k]:
+                kept = base if cell is None else self._dated(base, cell)
+                head, _, tail = self._render(f"{letter}\x01", "", kept, cell).partition("\x01")
+                heads.append(head.encode())
+                tails.append(tail.encode())
+            found = self._replace_tables[key] = (heads, tails)
+        return found
+
+    def _column_of(self, letters: bytes) -> int:
+        col = self._letters.get(letters)
+        if col is None:
+            col = self._letters[letters] = column_number(letters.decode())
+        return col
 
     def _block_texts(self, where: np.ndarray) -> np.ndarray:
         """The new cells of block rows `where` (positions in the block), as one bytes value per row."""
@@ -327,6 +406,25 @@ class SheetPatch(RowPatch):
         ns = self.prefix.encode()  # as written, for counting tags (`p` is escaped for patterns)
         self._cell_tag = (b"<" + ns + b"c", b"<" + ns + b'c r="')
         self._formula = re.compile(rf"<{p}f(\s[^>]*?)?(/?)>")
+        # a plain cell: reference, style and type only, and a value or an inline string (no formula)
+        self._plain_cell = re.compile(
+            rb"<" + b + rb'c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="[a-zA-Z]+")?'
+            rb"(?:/>|>(?:<"
+            + b
+            + rb"v>[^<]*</"
+            + b
+            + rb"v>|<"
+            + b
+            + rb"is>(?:(?!</"
+            + b
+            + rb"is>).)*</"
+            + b
+            + rb"is>)?</"
+            + b
+            + rb"c>)",
+            re.S,
+        )
+        self._any_ref = re.compile(rb"<" + b + rb'c r="([A-Z]{1,3})\d')
 
     def _patch_head(self, head: bytes) -> bytes:
         head = self._grow_dimension(head)
