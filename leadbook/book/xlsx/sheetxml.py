@@ -9,13 +9,14 @@ stays flat whatever the sheet's size, and a pass without edits gives back the sa
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
 from leadbook.book.xlsx.block import Block
-from leadbook.book.xlsx.cells import column_letter, column_number, format_ref, parse_ref
+from leadbook.book.xlsx.cells import column_letter, format_ref, parse_ref
 from leadbook.book.xlsx.rowpatch import Edits, RowPatch, _shape, attr, refuse
 from leadbook.book.xlsx.tail import find_children
 
@@ -72,8 +73,8 @@ class SheetPatch(RowPatch):
         self._col_styles: list[tuple[int, int, int]] = []
         self._numbers = np.zeros(0, dtype=np.int64)  # the row numbers of the segment in hand
         self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._replace_tables: dict[tuple[int, int, bytes | None], tuple[list[bytes], list[bytes]]] = {}
-        self._letters: dict[bytes, int] = {}  # column letters -> number
+        self._replace_tables: dict[tuple[int, bytes | None], tuple[list[bytes], list[bytes]]] = {}
+        self._table_lists: dict[int, tuple[list[bytes], list[bytes], list[bool]]] = {}
         self._block_cols = frozenset(block.cols) if block is not None else frozenset()
 
     # -- the pass --------------------------------------------------------------------------
@@ -177,6 +178,7 @@ class SheetPatch(RowPatch):
                 self._template = self._styles_of(seg[m.start() : end].decode())
                 self._fresh_styles.clear()
                 self._tables.clear()
+                self._table_lists.clear()
             if self._k < len(self.pending) and self.pending[self._k] == r:
                 yield seg[emit : m.start()]
                 yield self._patch_row(seg[m.start() : end].decode(), r)
@@ -256,7 +258,7 @@ class SheetPatch(RowPatch):
             # every cell from `spot` on is right of the block's columns: the new cells go in
             # before them, as after a last cell
             return piece[:spot] + text + piece[spot:]
-        run = self._replace_run(piece, spot, r, place)
+        run = self._replace_run(piece, spot, r, place, numbers)
         if run is not None:
             return run
         # the cells from `spot` on (ascending) are at or right of the block's first column:
@@ -284,50 +286,59 @@ class SheetPatch(RowPatch):
         m = self._cell_b.match(piece, start)
         return (m.end(), True) if m else None
 
-    def _replace_run(self, piece: bytes, spot: int, r: int, place: int) -> bytes | None:
+    def _replace_run(self, piece: bytes, spot: int, r: int, place: int, numbers: list[int]) -> bytes | None:
         """The row with the block's cells put over its plain cells in the block's columns, as the
         general path's replace does (each keeps its style; a date gets the date style; a blank
         clears it to an empty styled cell, or keeps it when the block does not clear); None when
         a cell there is not plain (a formula, other attributes) or is in a column not the block's.
+        `numbers`: the columns of the cells from `spot` on, ascending.
         """
         block = self.block
-        last = block.cols[-1]
+        inside = bisect.bisect_right(numbers, block.cols[-1])
+        rb = str(r).encode()
         found: dict[int, tuple[int, int, bytes | None]] = {}
         pos = spot
-        while (m := self._plain_cell.match(piece, pos)) is not None:
-            col = self._column_of(m[1])
-            if col > last:
-                break
-            if int(m[2]) != r or col not in self._block_cols:
+        for col in numbers[:inside]:
+            m = self._plain_cell.match(piece, pos)
+            if m is None or m[2] != rb or col not in self._block_cols:
                 return None
-            found[col] = (m.start(), m.end(), m[3])
+            found[col] = (pos, m.end(), m[3])
             pos = m.end()
         rest = piece[pos:]
-        if rest:  # what follows must be cells right of the block (ascending: `_shape` said so)
-            m = self._any_ref.match(rest)
-            if m is None or self._column_of(m[1]) <= last:
-                return None
-        rb = str(r).encode()
+        if inside < len(numbers) and not rest.startswith(self._cell_tag[1]):
+            return None  # something between the cells (the cells right of the block pass whole)
+        codes = self._row_codes[place]
         out = [piece[:spot]]
         for k, col in enumerate(block.cols):
-            code = block.codes[k][place]
+            code = codes[k]
             had = found.get(col)
             if had is None:
-                heads, tails, blank = self._table(k, col)
+                heads, tails, blank = self._fresh_lists(k, col)
                 if not blank[code]:
                     out += [heads[code], rb, tails[code]]
             elif block.distinct[k][code] is None and not block.clear:
                 out.append(piece[had[0] : had[1]])
             else:
-                heads, tails = self._replaced(k, col, had[2])
+                heads, tails = self._replace_tables.get((k, had[2])) or self._replaced(k, col, had[2])
                 out += [heads[code], rb, tails[code]]
         out.append(rest)
         return b"".join(out)
 
+    @functools.cached_property
+    def _row_codes(self) -> list[list[int]]:
+        """The block's codes row by row (Python ints: quicker to pick one at a time)."""
+        return np.stack(self.block.codes, axis=1).tolist()
+
+    def _fresh_lists(self, k: int, col: int) -> tuple[list[bytes], list[bytes], list[bool]]:
+        found = self._table_lists.get(col)
+        if found is None:
+            found = self._table_lists[col] = tuple(a.tolist() for a in self._table(k, col))
+        return found
+
     def _replaced(self, k: int, col: int, style: bytes | None) -> tuple[list[bytes], list[bytes]]:
         """Per distinct value of block column k: a replaced cell's text (style `style`) before
         and after its row number, as `_replace` renders it."""
-        key = (k, col, style)
+        key = (k, style)
         found = self._replace_tables.get(key)
         if found is None:
             base = int(style) if style else None
@@ -340,12 +351,6 @@ class SheetPatch(RowPatch):
                 tails.append(tail.encode())
             found = self._replace_tables[key] = (heads, tails)
         return found
-
-    def _column_of(self, letters: bytes) -> int:
-        col = self._letters.get(letters)
-        if col is None:
-            col = self._letters[letters] = column_number(letters.decode())
-        return col
 
     def _block_texts(self, where: np.ndarray) -> np.ndarray:
         """The new cells of block rows `where` (positions in the block), as one bytes value per row."""
@@ -406,25 +411,17 @@ class SheetPatch(RowPatch):
         ns = self.prefix.encode()  # as written, for counting tags (`p` is escaped for patterns)
         self._cell_tag = (b"<" + ns + b"c", b"<" + ns + b'c r="')
         self._formula = re.compile(rf"<{p}f(\s[^>]*?)?(/?)>")
-        # a plain cell: reference, style and type only, and a value or an inline string (no formula)
+        # a plain cell: reference, style and type only, and a value or an inline string (no formula);
+        # the inline string never reaches past its own </is>
+        value, inline = (
+            (rb"<%sv>[^<]*</%sv>" % (b, b)),
+            (rb"<%sis>[^<]*(?:<(?!/%sis>)[^<]*)*</%sis>" % (b, b, b)),
+        )
         self._plain_cell = re.compile(
-            rb"<" + b + rb'c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="[a-zA-Z]+")?'
-            rb"(?:/>|>(?:<"
-            + b
-            + rb"v>[^<]*</"
-            + b
-            + rb"v>|<"
-            + b
-            + rb"is>(?:(?!</"
-            + b
-            + rb"is>).)*</"
-            + b
-            + rb"is>)?</"
-            + b
-            + rb"c>)",
+            rb'<%sc r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="[a-zA-Z]+")?(?:/>|>(?:%s|%s)?</%sc>)'
+            % (b, value, inline, b),
             re.S,
         )
-        self._any_ref = re.compile(rb"<" + b + rb'c r="([A-Z]{1,3})\d')
 
     def _patch_head(self, head: bytes) -> bytes:
         head = self._grow_dimension(head)
