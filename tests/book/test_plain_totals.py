@@ -167,3 +167,15 @@ def test_a_totals_line_with_data_below_it_is_refused_and_nothing_is_written(tmp_
     assert "run again" in message
     assert path.read_bytes() == before
     assert list(read(path, s.PROSPECTS)[s.LEAD_ID]) == ["L9", "L7"]
+
+
+def test_a_totals_label_in_a_date_column_is_not_read_as_a_touch(tmp_path):
+    def dated(wb):
+        ws = wb[s.TOUCHES]
+        ws["A4"], ws["B4"] = "Total", None  # the log's Date column holds the label (a mixed column)
+
+    path = plain_book(tmp_path, edit=dated)
+    book = FileBook(path, needs=services.NEEDS["check"])  # the CLI's reads, two sheets at a time
+    assert list(book.read(s.TOUCHES)[s.LEAD_ID]) == ["L1", "L3"]
+    assert not [p for p in services.check(book, TODAY) if p.sheet == s.TOUCHES and p.row == 4]
+    book.close()
