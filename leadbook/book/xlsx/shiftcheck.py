@@ -2,7 +2,7 @@
 the rows that move either follows them or stops the write with a sentence naming sheet and row.
 
 Follows: the filter and print area names (`_xlnm._FilterDatabase`, `_xlnm.Print_Area`) grow or move
-as Excel's would. Refused: another defined name, a formula, conditional format or dropdown on
+as Excel's would. Refused: another defined name, a formula, conditional format, dropdown or link on
 another sheet (the x14 ones in extLst too), a chart series or a pivot table's source pointing into
 the rows that move (or a range ending between them and where the totals go); a picture, chart,
 shape, note, comment, control, another table or a pivot table placed at or below the totals row.
@@ -24,6 +24,7 @@ _FOLLOW = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
 _F = re.compile(r"<((?:\w+:)?)(f|formula[12]?)(\s[^>]*?)?(?<!/)>(.*?)</\1\2>", re.S)
 _CELL = re.compile(r"<(?:\w+:)?c(\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _RULES = re.compile(r"<((?:\w+:)?)(conditionalFormatting|dataValidation)(?=[\s>])(.*?)</\1\2>", re.S)
+_LINK = re.compile(r"""<(?:\w+:)?hyperlink\s[^>]*?\blocation=["']([^"']*)["']""")
 _CELL_REF = re.compile(r"""\sr=["']([A-Z]+\d+)["']""")
 
 
@@ -88,15 +89,18 @@ def _refuse_formulas(text: str, move: Move, sheet: str) -> None:
 
 def _refuse_rules(tail: bytes, move: Move, sheet: str, pattern: re.Pattern[bytes]) -> None:
     """Another sheet's conditional formats and dropdowns (the x14 ones in extLst too) whose formulas
-    point into the rows that move."""
+    point into the rows that move, and its hyperlinks to a place there."""
     if not pattern.search(tail):
         return
-    for rule in _RULES.finditer(tail.decode()):
+    text = tail.decode()
+    for rule in _RULES.finditer(text):
         what = (
             "a conditional format" if rule[2] == "conditionalFormatting" else "a dropdown (data validation)"
         )
         for m in _F.finditer(rule[3]):
             refuse_refs(html.unescape(m[4]), move, local=False, where=f"{what} on {sheet!r}")
+    for m in _LINK.finditer(text):
+        refuse_refs(html.unescape(m[1]), move, local=False, where=f"a hyperlink on {sheet!r}")
 
 
 def _refuse_series(xml: bytes, move: Move, pattern: re.Pattern[bytes]) -> None:

@@ -20,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn
 
 from leadbook import services
@@ -210,6 +211,11 @@ def _dropdown_elsewhere(wb):
     wb["Sales Pipeline"].add_data_validation(rule)
 
 
+def _link_elsewhere(wb):
+    wb["Sales Pipeline"]["K2"] = "to the total"
+    wb["Sales Pipeline"]["K2"].hyperlink = Hyperlink(ref="K2", location="Prospects!D3")  # as Excel writes it
+
+
 def _merged_across(wb):
     wb["Prospects"].merge_cells("F2:F3")
 
@@ -242,6 +248,7 @@ def _subtotal_inside(wb):
             _dropdown_elsewhere,
             "a dropdown (data validation) on 'Sales Pipeline' refers to Prospects!$A$2:$A$3",
         ),
+        (_link_elsewhere, "a hyperlink on 'Sales Pipeline' refers to Prospects!D3"),
         (_merged_across, "the merged cells F2:F3 reach across it"),
         (_rule_on_total, "refers to $D$3"),
         (_chart_below, "a picture, chart or shape is placed at row 5"),
