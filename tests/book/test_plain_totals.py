@@ -167,6 +167,30 @@ def test_a_totals_line_with_data_below_it_is_refused_and_nothing_is_written(tmp_
     assert "run again" in message
     assert path.read_bytes() == before
     assert list(read(path, s.PROSPECTS)[s.LEAD_ID]) == ["L9", "L7"]
+    book = FileBook(path)
+    found = [str(p) for p in services.check(book, TODAY) if p.sheet == s.PROSPECTS]
+    book.close()
+    assert found == [
+        "Prospects row 3: a totals row with data below it (row 4): leadbook adds rows above the totals "
+        "that end a list, so qualify, import and log touch stop here; move it to the end of the list "
+        "(or remove it)"
+    ]
+
+
+def test_check_on_a_mapped_book_names_a_subtotal_inside_the_teams_list(tmp_path):
+    from leadbook.book.adopt import adopt_package
+    from leadbook.book.mapped import mapped
+    from tests.trackers import shapes
+
+    path = shapes.totals(tmp_path)
+    wb = load_workbook(path)
+    wb["Prospects"].append(["L7", "Pine", "Lost"])
+    wb.save(path)
+    adopt_package(path)
+    book = mapped(FileBook(path))
+    found = [(p.sheet, p.row) for p in services.check(book, TODAY) if "totals row" in p.message]
+    book.close()
+    assert found == [("Prospects", 3)]
 
 
 def test_a_totals_label_in_a_date_column_is_not_read_as_a_touch(tmp_path):
