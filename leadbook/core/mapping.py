@@ -124,9 +124,12 @@ def frame_totals(frame: pd.DataFrame, first: list[str]) -> list[int]:
         return []
     hit = np.zeros(len(frame), dtype=bool)
     blank = np.ones(len(frame), dtype=bool)  # rows whose cells so far are blank
-    for column in columns:  # distinct values only: a long list of Lead IDs is not matched cell by cell
+    for column in columns:  # a long list of Lead IDs is not matched cell by cell
         values = frame[column]
-        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+        if isinstance(values.dtype, pd.StringDtype):  # every label says "total"
+            near = values.str.contains("total", case=False, regex=False).to_numpy(dtype=bool, na_value=False)
+            hit |= blank & near
+        elif pd.api.types.is_object_dtype(values):  # cells of mixed types: their distinct values
             seen = values if blank.all() else values[blank]
             labels = [v for v in seen.unique() if isinstance(v, str) and _TOTAL.fullmatch(v)]
             hit |= blank & values.isin(labels).to_numpy() if labels else False
