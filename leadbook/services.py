@@ -193,10 +193,26 @@ def check(book: Book, today: dt.date) -> list[Problem]:
     raw = {sheet: book.read(sheet) for sheet in (s.LEADS, s.TOUCHES, s.PROSPECTS, s.SETTINGS)}
     for sheet in (s.SUMMARY, s.LOG):  # check only needs to know these exist: a long Log is not read
         raw[sheet] = pd.DataFrame() if sheet.lower() in present else None
-    problems = check_book(raw, today)
+    problems = check_book(raw, today) + _subtotals(book, raw)
     if hasattr(book, "own_names"):  # a mapped book: name the team's own sheets and headers
         problems = book.own_names(problems)
     return problems + _mapping_problems(book)
+
+
+def _subtotals(book: Book, raw: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """A totals row with data below it (a subtotal inside a list; a totals row is never a bad lead):
+    the commands that add rows to that list stop there (`mapped.refuse_totals`)."""
+    out = []
+    for sheet, rows in getattr(book, "totals", {}).items():
+        frame = raw.get(sheet)
+        last = int(frame.index.max()) if frame is not None and len(frame) else 0
+        out += [
+            Problem(sheet, r, None, f"a totals row with data below it (row {last}): leadbook adds rows "
+                    "above the totals that end a list, so qualify, import and log touch stop here; "
+                    "move it to the end of the list (or remove it)")
+            for r in rows if r < last
+        ][:1]  # fmt: skip
+    return out
 
 
 def _mapping_problems(book: Book) -> list[Problem]:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from leadbook.book.base import header_row
-from leadbook.book.reader import SheetReader, table_totals
+from leadbook.book.mapped import refuse_totals
+from leadbook.book.reader import HEAD_ROWS, SheetReader, table_totals
 from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
 from leadbook.book.xlsx.guard import inspect
 from leadbook.core import schema as s
-from leadbook.core.mapping import SheetMap
+from leadbook.core.mapping import ROLES, SheetMap, filled, frame_totals
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -56,6 +57,7 @@ class FileBook:
         self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
         self._pending: dict[str, Future] = {}
+        self.totals: dict[str, list[int]] = {}  # Leads, Touches, Prospects -> the rows of their totals lines
         self._prefetch()
 
     def _prefetch(self) -> None:
@@ -86,12 +88,26 @@ class FileBook:
 
     def read(self, sheet: str) -> pd.DataFrame | None:
         if sheet in self._pending:
-            self._frames[sheet] = self._pending.pop(sheet).result()
+            self._frames[sheet] = self._without_totals(sheet, self._pending.pop(sheet).result())
         if sheet not in self._frames:
             name = self._name(sheet)
             columns = self.needs.get(sheet)
-            self._frames[sheet] = None if name is None else self._reader.frame(sheet, name, columns)
+            frame = None if name is None else self._reader.frame(sheet, name, columns)
+            self._frames[sheet] = self._without_totals(sheet, frame)
         return self._frames[sheet]
+
+    def _without_totals(self, sheet: str, frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        """The frame of Leads, Touches or Prospects without its totals lines (a first cell of Total,
+        Totals, Grand total, Subtotal), whose rows are kept in `totals` for the writer."""
+        role = next((r for r in ROLES if r.lower() == sheet.lower()), None)
+        if role is None or frame is None or frame.empty:
+            return frame
+        rows = self.head(self._name(sheet) or sheet, HEAD_ROWS)
+        headers = rows[header_row(rows)][:3] if rows else []
+        names = s.map_headers(role, headers)
+        lines = frame_totals(frame, [names[str(h)] for h in headers if filled(h)])
+        self.totals[role] = lines
+        return frame.drop(index=lines) if lines else frame
 
     def _name(self, sheet: str) -> str | None:
         """The book's own spelling of a sheet name (sheet names match case-insensitively)."""
@@ -164,13 +180,34 @@ class FileBook:
         refuse_if_open(self.path)
         # One backup per command (its first write), so a folder does not fill with copies.
         guard = {"expect": self._stamp, "backup": not self._backed_up}
+        maps = self._with_totals(plan, maps)
         known = self._last_rows()
         backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
         self._backed_up = True
         self._stamp = stamp(self.path)
         self._frames.clear()
+        self.totals.clear()
         self._reader = SheetReader(self.path)
         return backup
+
+    def _with_totals(self, plan: Plan, maps: dict[str, SheetMap] | None) -> dict[str, SheetMap]:
+        """`maps`, and for each list under leadbook's own name that the plan adds rows to, its totals
+        lines (the writer adds the rows above them); a totals line with data below it is refused."""
+        out = dict(maps or {})
+        for op in plan.ops:
+            role = next((r for r in ROLES if r.lower() == op.sheet.lower()), None)
+            name = self._name(op.sheet)
+            if not isinstance(op, AppendRows) or op.frame.empty or role is None or name is None:
+                continue
+            if name.lower() in out:  # placed by its stored mapping, totals found there
+                continue
+            frame = self.read(op.sheet)  # a list not read yet is read now: its totals must be known
+            last = int(frame.index.max()) if frame is not None and len(frame) else 0
+            lines = self.totals.get(role, [])
+            refuse_totals(name, lines, last, moves_totals=True)
+            if lines:
+                out[name.lower()] = SheetMap(role, name, 0, totals=tuple(lines))
+        return out
 
     def close(self) -> None:
         """Give back leadbook's lock on the book (also done when the command's process ends)."""

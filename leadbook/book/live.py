@@ -27,6 +27,7 @@ from leadbook.book.live_write import (
     is_remote,
 )
 from leadbook.core import schema as s
+from leadbook.core.mapping import ROLES, frame_totals
 from leadbook.core.plan import Plan
 from leadbook.core.problems import LeadbookError
 
@@ -72,6 +73,7 @@ class LiveBook(Writer, MapReader):
         self._frames: dict[str, pd.DataFrame] = {}
         self._tables: dict[str, tuple[Any, tuple[int, int, int, int]] | None] = {}
         self._ends: dict[str, int] = {}  # sheet -> last data row, once appended to
+        self.totals: dict[str, list[int]] = {}  # Leads, Touches, Prospects read whole -> their totals lines
         self.appended: dict[str, tuple[int, int]] = {}  # sheet -> (first, last) Excel row written
         self.written: list[str] = []  # the groups of writes Excel has accepted
         self.notes: list[str] = []  # what a client could not do (e.g. charts), for the message
@@ -160,8 +162,18 @@ class LiveBook(Writer, MapReader):
         columns = [data.positions[c] for c in wanted if data.positions[c] not in data.columns]
         if columns:
             yield from tagged(name, lr.read_columns(data, columns))
-        self._frames[name] = data.frame(wanted)
+        self._frames[name] = self._without_totals(name, data, data.frame(wanted))
         return data
+
+    def _without_totals(self, sheet: str, data: lr.SheetData, frame: pd.DataFrame) -> pd.DataFrame:
+        """Leads, Touches or Prospects without its totals lines (kept in `totals`), as the file reads it."""
+        role = next((r for r in ROLES if r.lower() == sheet.lower()), None)
+        if role is None or frame.empty:
+            return frame
+        first = sorted((p, n) for n, p in data.positions.items() if p <= 3)
+        lines = frame_totals(frame, [n for _, n in first])
+        self.totals[role] = lines
+        return frame.drop(index=lines) if lines else frame
 
     def _prepare_steps(self) -> Step:
         yield from self._sizes_steps(self.needs)  # before any value: a book too big is refused

@@ -17,7 +17,9 @@ import pandas as pd
 
 from leadbook.book import live_read as lr
 from leadbook.book.base import plain_value
+from leadbook.book.mapped import refuse_totals
 from leadbook.core.excelref import column_letter
+from leadbook.core.mapping import ROLES, is_totals
 from leadbook.core.plan import AppendRows, Block, Chart, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError
 
@@ -100,6 +102,8 @@ class Writer:
         for op in ops:  # before any write: merged cells where leadbook writes stop the action
             if isinstance(op, SetCells) and len(op.frame.index):
                 yield from self._refuse_merged_steps(op.sheet, op.frame)
+            elif isinstance(op, AppendRows) and len(op.frame.index) and op.sheet.lower() not in (maps or {}):
+                yield from self._refuse_totals_steps(op.sheet)
         for op in ops:
             if isinstance(op, SetCells):
                 yield from self._set_cells_steps(op.sheet, op.frame)
@@ -129,6 +133,26 @@ class Writer:
                     "unmerge them in Excel (Home > Merge & Center), then run again",
                     name,
                 )
+
+    def _refuse_totals_steps(self: Any, sheet: str) -> lr.Step:
+        """Rows go at the end of the list here, and Excel's cells cannot be moved below them: a list
+        ending in a totals line (or holding one, when it was read whole) stops the action, as on a
+        mapped sheet (`mapped.refuse_totals`)."""
+        role = next((r for r in ROLES if r.lower() == sheet.lower()), None)
+        if role is None:
+            return
+        name = self._name(sheet) or sheet
+        lines = list(self.totals.get(role, []))
+        if not lines:  # not read whole (Log touch): the last filled row is looked at
+            data = yield from self._data_steps(sheet, lr.Need(rows="header"))
+            if name not in self._ends:
+                width = max([len(data.headers), *data.positions.values()])
+                self._ends[name] = yield from lr.tagged(name, lr.last_filled_row(data, width))
+            end = self._ends[name]
+            if end > data.header_line:
+                cells = lr._pad((yield (name, lr.Request(end, 1, end, 3))), 3)
+                lines = [end] if cells and is_totals(list(cells[0])) else []
+        refuse_totals(name, lines, 0, moves_totals=False)
 
     def _write_steps(self: Any, sheet: str, row: int, column: int, block: lr.Rows) -> lr.Step:
         """One block at (row, column) in bounded row chunks, each followed by a flush point."""

@@ -78,6 +78,30 @@ def header_rows(samples: dict[str, list[list[object]]], mapping: Mapping | None)
     return out
 
 
+def refuse_totals(name: str, totals: list[int], last: int, moves_totals: bool) -> None:
+    """New rows go above the totals rows that end the list (the writer moves them down); a totals
+    row with data below it (a subtotal inside the list, `last` its last data row) is refused, and so
+    is any totals row when the backend cannot move them (the Excel buttons)."""
+    if not moves_totals and totals:
+        raise LeadbookError(
+            f"row {totals[0]} is a totals row, and the Excel buttons add rows at the end of the list "
+            "without moving it; move the totals row above the header (or to another sheet) and "
+            "click again, or close the workbook and run leadbook qualify / leadbook import on "
+            "the file, which add the rows above the totals row",
+            name,
+            totals[0],
+        )
+    inside = [r for r in totals if r < last]
+    if inside:
+        raise LeadbookError(
+            f"row {inside[0]} is a totals row with data below it (row {last}), and leadbook adds rows "
+            "at the end of the list, above the totals rows that end it; move that totals row to the "
+            "end of the list (or remove it), then run again",
+            name,
+            inside[0],
+        )
+
+
 class MappedBook:
     """Contract sheets and columns in, the tracker's own out; never a cell the mapping does not own."""
 
@@ -124,8 +148,11 @@ class MappedBook:
 
     def _read(self, role: str) -> pd.DataFrame | None:
         found = self.mapping.sheets.get(role)
-        if found is None:
-            return self.base.read(role)
+        if found is None:  # a sheet under leadbook's own name: the backend finds its totals lines
+            frame = self.base.read(role)
+            if role in ROLES:
+                self.totals[role] = list(getattr(self.base, "totals", {}).get(role, []))
+            return frame
         if found.name.lower() not in {n.lower() for n in self.base.sheet_names()}:
             return None
         if role not in ROLES:
@@ -185,32 +212,11 @@ class MappedBook:
         return type(op)(name, op.frame) if isinstance(op, SetCells | AppendRows) else op
 
     def _refuse_totals(self, role: str, name: str, moves_totals: bool) -> None:
-        """New rows go above the totals rows that end the list (the writer moves them down); a totals
-        row with data below it (a subtotal inside the list) is refused, and so is any totals row
-        when the backend cannot move them (the Excel buttons)."""
         if role in ROLES and role not in self.totals:
             self.read(role)
         frame = self._frames.get(role)
         last = int(frame.index.max()) if frame is not None and len(frame) else 0
-        if not moves_totals and self.totals.get(role):
-            row = self.totals[role][0]
-            raise LeadbookError(
-                f"row {row} is a totals row, and the Excel buttons add rows at the end of the list "
-                "without moving it; move the totals row above the header (or to another sheet) and "
-                "click again, or close the workbook and run leadbook qualify / leadbook import on "
-                "the file, which add the rows above the totals row",
-                name,
-                row,
-            )
-        inside = [r for r in self.totals.get(role, []) if r < last]
-        if inside:
-            raise LeadbookError(
-                f"row {inside[0]} is a totals row with data below it (row {last}), and leadbook adds rows "
-                "at the end of the list, above the totals rows that end it; move that totals row to the "
-                "end of the list (or remove it), then run again",
-                name,
-                inside[0],
-            )
+        refuse_totals(name, self.totals.get(role, []), last, moves_totals)
 
     def _references(self, frame: pd.DataFrame) -> pd.DataFrame:
         """New touches name their lead as the log does (its name, company or email)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
@@ -112,6 +113,35 @@ def is_totals(values: list[object]) -> bool:
     """A totals line: its first filled cell says Total / Totals / Grand total / Subtotal."""
     first = next((v for v in values if filled(v)), None)
     return isinstance(first, str) and bool(_TOTAL.fullmatch(first))
+
+
+def frame_totals(frame: pd.DataFrame, first: list[str]) -> list[int]:
+    """The Excel rows (index) of a frame's totals lines, as `is_totals` finds them on `first`: the
+    frame's columns that are the sheet's first three, in order (how a frame read without a stored
+    mapping finds what `mapped_frame` finds on a sheet's cells)."""
+    columns = [c for c in first if c in frame.columns]
+    if not columns or frame.empty:
+        return []
+    hit = np.zeros(len(frame), dtype=bool)
+    blank = np.ones(len(frame), dtype=bool)  # rows whose cells so far are blank
+    for column in columns:  # a long list of Lead IDs is not matched cell by cell
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype):  # every label says "total"
+            near = values.str.contains("total", case=False, regex=False).to_numpy(dtype=bool, na_value=False)
+            hit |= blank & near
+        elif pd.api.types.is_object_dtype(values):  # cells of mixed types: their distinct values
+            seen = values if blank.all() else values[blank]
+            labels = [v for v in seen.unique() if isinstance(v, str) and _TOTAL.fullmatch(v)]
+            hit |= blank & values.isin(labels).to_numpy() if labels else False
+        blank &= values.isna().to_numpy()
+        if not blank.any():  # every row has a first cell already (a log's dates): no more labels
+            break
+    cells = frame.loc[hit, columns]
+    return [
+        int(r)
+        for r, row in zip(cells.index, cells.itertuples(index=False), strict=True)
+        if is_totals([None if pd.isna(v) else v for v in row])
+    ]
 
 
 def mapped_frame(role: str, rows: list[list[object]], sheet: SheetMap) -> tuple[pd.DataFrame, list[int]]:

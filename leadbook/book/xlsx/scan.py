@@ -19,8 +19,9 @@ _PHONETIC = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
 _R = re.compile(rb"""\sr=["'](\d+)["']""")
 
 
-def segments(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
-    """(namespace prefix, run of complete rows) for the part's sheetData, in order."""
+def segments(chunks: Iterable[bytes], tail: list[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
+    """(namespace prefix, run of complete rows) for the part's sheetData, in order; with `tail`,
+    the bytes after the sheetData (conditional formats, validations, extLst) are added to it."""
     it = iter(chunks)
     buf, m = b"", None
     for chunk in it:
@@ -29,6 +30,8 @@ def segments(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
         if m:
             break
     if m is None or m[1]:
+        if m is not None and tail is not None:
+            tail += [buf[m.end() :], *it]
         return
     root = _ROOT.search(buf, 0, m.start())
     p = (root[1] + b":") if root and root[1] else b""
@@ -38,6 +41,8 @@ def segments(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
         stop = buf.find(end_data)
         if stop != -1:
             yield p, buf[:stop]
+            if tail is not None:
+                tail += [buf[stop + len(end_data) :], *it]
             return
         cut = buf.rfind(end_row)
         if cut != -1:

@@ -2,10 +2,11 @@
 the rows that move either follows them or stops the write with a sentence naming sheet and row.
 
 Follows: the filter and print area names (`_xlnm._FilterDatabase`, `_xlnm.Print_Area`) grow or move
-as Excel's would. Refused: another defined name, a formula on another sheet, a chart series or a
-pivot table's source pointing into the rows that move (or a range ending between them and where the
-totals go); a picture, chart, shape, note, comment, control, another table or a pivot table placed
-at or below the totals row. Nothing is scanned when the totals row does not move.
+as Excel's would. Refused: another defined name, a formula, conditional format, dropdown or link on
+another sheet (the x14 ones in extLst too), a chart series or a pivot table's source pointing into
+the rows that move (or a range ending between them and where the totals go); a picture, chart,
+shape, note, comment, control, another table or a pivot table placed at or below the totals row.
+Nothing is scanned when the totals row does not move.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _NAME = re.compile(rb"(<(?:\w+:)?definedName\b([^>]*)>)(.*?)(</(?:\w+:)?definedN
 _FOLLOW = ("_xlnm._FilterDatabase", "_xlnm.Print_Area")
 _F = re.compile(r"<((?:\w+:)?)(f|formula[12]?)(\s[^>]*?)?(?<!/)>(.*?)</\1\2>", re.S)
 _CELL = re.compile(r"<(?:\w+:)?c(\s[^>]*?)?(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_RULES = re.compile(r"<((?:\w+:)?)(conditionalFormatting|dataValidation)(?=[\s>])(.*?)</\1\2>", re.S)
+_LINK = re.compile(r"""<(?:\w+:)?hyperlink\s[^>]*?\blocation=["']([^"']*)["']""")
 _CELL_REF = re.compile(r"""\sr=["']([A-Z]+\d+)["']""")
 
 
@@ -60,9 +63,11 @@ def refuse_outside(parts: Parts, book: BookMap, part: str, table_part: str | Non
     for other, other_part in book.sheets.items():
         if other_part == part or other_part not in parts.names():
             continue
-        for prefix, seg in segments(_chunks(parts, other_part)):
+        tail: list[bytes] = []
+        for prefix, seg in segments(_chunks(parts, other_part), tail):
             if b"<" + prefix + b"f" in seg and pattern.search(seg):
                 _refuse_formulas(seg.decode(), move, other)
+        _refuse_rules(b"".join(tail), move, other, pattern)
     for name in parts.names():
         if name.startswith("xl/charts/chart") and name.endswith(".xml"):
             _refuse_series(parts.read(name), move, pattern)
@@ -80,6 +85,22 @@ def _refuse_formulas(text: str, move: Move, sheet: str) -> None:
             ref = _CELL_REF.search(c[1] or "")
             where = f"the formula in {sheet!r}!{ref[1]}" if ref else f"a formula on {sheet!r}"
             refuse_refs(html.unescape(m[4]), move, local=False, where=where)
+
+
+def _refuse_rules(tail: bytes, move: Move, sheet: str, pattern: re.Pattern[bytes]) -> None:
+    """Another sheet's conditional formats and dropdowns (the x14 ones in extLst too) whose formulas
+    point into the rows that move, and its hyperlinks to a place there."""
+    if not pattern.search(tail):
+        return
+    text = tail.decode()
+    for rule in _RULES.finditer(text):
+        what = (
+            "a conditional format" if rule[2] == "conditionalFormatting" else "a dropdown (data validation)"
+        )
+        for m in _F.finditer(rule[3]):
+            refuse_refs(html.unescape(m[4]), move, local=False, where=f"{what} on {sheet!r}")
+    for m in _LINK.finditer(text):
+        refuse_refs(html.unescape(m[1]), move, local=False, where=f"a hyperlink on {sheet!r}")
 
 
 def _refuse_series(xml: bytes, move: Move, pattern: re.Pattern[bytes]) -> None:

@@ -307,7 +307,7 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
 
 def totals_rows(lay: Layout, mapping: SheetMap | None) -> set[int]:
     """The rows of the sheet's totals: its table's Total Row, and the totals lines the reader found
-    below the data of a mapped sheet."""
+    below its data (`mapping.totals`: a mapped sheet's, or one FileBook read under leadbook's name)."""
     rows = set(mapping.totals) if mapping else set()
     if lay.table and lay.table.totals_rows:
         rows |= set(range(lay.table.last_data_row + 1, lay.table.ref[3] + 1))

@@ -20,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.table import Table, TableColumn
 
 from leadbook import services
@@ -201,6 +202,20 @@ def _name(wb):
     wb.defined_names["Deals_total"] = DefinedName("Deals_total", attr_text="Prospects!$D$3")
 
 
+def _rule_elsewhere(wb):
+    wb["Sales Pipeline"].conditional_formatting.add("A2:A4", FormulaRule(formula=["$A2=Prospects!$A$3"]))
+
+
+def _dropdown_elsewhere(wb):
+    rule = DataValidation(type="list", formula1="Prospects!$A$2:$A$3", sqref="H2:H4")
+    wb["Sales Pipeline"].add_data_validation(rule)
+
+
+def _link_elsewhere(wb):
+    wb["Sales Pipeline"]["K2"] = "to the total"
+    wb["Sales Pipeline"]["K2"].hyperlink = Hyperlink(ref="K2", location="Prospects!D3")  # as Excel writes it
+
+
 def _merged_across(wb):
     wb["Prospects"].merge_cells("F2:F3")
 
@@ -228,6 +243,12 @@ def _subtotal_inside(wb):
         (_below, "row 6 below it holds cells that are not totals"),
         (_formula_elsewhere, "the formula in 'Sales Pipeline'!K2 refers to Prospects!D3"),
         (_name, "the defined name 'Deals_total' refers to Prospects!$D$3"),
+        (_rule_elsewhere, "a conditional format on 'Sales Pipeline' refers to Prospects!$A$3"),
+        (
+            _dropdown_elsewhere,
+            "a dropdown (data validation) on 'Sales Pipeline' refers to Prospects!$A$2:$A$3",
+        ),
+        (_link_elsewhere, "a hyperlink on 'Sales Pipeline' refers to Prospects!D3"),
         (_merged_across, "the merged cells F2:F3 reach across it"),
         (_rule_on_total, "refers to $D$3"),
         (_chart_below, "a picture, chart or shape is placed at row 5"),
@@ -395,6 +416,39 @@ def test_a_dropdown_listed_from_another_sheet_as_excel_writes_it_follows_the_tot
     xml = member(path, name)
     assert b"<xm:sqref>C2:C5</xm:sqref>" in xml and b"<xm:f>Lists!$A$1:$A$3</xm:f>" in xml
     assert load_workbook(path)["Prospects"]["A5"].value == "Total"
+
+
+def _with_x14(path: Path, name: str, fragment: bytes) -> None:
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    parts[name] = parts[name].replace(b"</worksheet>", fragment + b"</worksheet>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def test_a_dropdown_on_another_sheet_listing_the_rows_that_move_as_excel_writes_it_is_refused(tmp_path):
+    """Excel keeps a dropdown listed from another sheet in extLst (x14): pointing at the totals row
+    (Prospects!$A$2:$A$3), it is refused and nothing is written; one ending above it is left as it is."""
+    path = tracker(tmp_path)
+    _with_x14(path, "xl/worksheets/sheet1.xml", X14_LIST.replace(b"Lists!$A$1:$A$3", b"Prospects!$A$2:$A$3"))
+    adopt_package(path)
+    before = path.read_bytes()
+    with pytest.raises(LeadbookError) as refused:
+        qualify(path)
+    assert "a dropdown (data validation) on 'Sales Pipeline' refers to Prospects!$A$2:$A$3" in str(
+        refused.value
+    )
+    assert path.read_bytes() == before
+
+    (tmp_path / "fine").mkdir()
+    fine = tracker(tmp_path / "fine")
+    _with_x14(fine, "xl/worksheets/sheet1.xml", X14_LIST.replace(b"Lists!$A$1:$A$3", b"Prospects!$A$2:$A$2"))
+    adopt_package(fine)
+    assert len(qualify(fine).qualified) == 2
+    assert b"<xm:f>Prospects!$A$2:$A$2</xm:f>" in member(fine, "xl/worksheets/sheet1.xml")
+    assert load_workbook(fine)["Prospects"]["A5"].value == "Total"
+    assert values(fine, "Prospects")[4][0] == "Total"
 
 
 @settings(deadline=None, max_examples=200)
