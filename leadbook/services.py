@@ -21,7 +21,7 @@ from leadbook.book.base import Book
 from leadbook.book.mapped import mapped
 from leadbook.core import schema as s
 from leadbook.core.cadence import follow_up
-from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches
+from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches, undated_touches
 from leadbook.core.clean import clean
 from leadbook.core.dashboard import summary_plan
 from leadbook.core.engagement import touch_leads
@@ -152,6 +152,7 @@ def read_frames(book: Book, split: Split | None = None) -> Frames:
     looked_up = touch_leads(leads, frames[s.TOUCHES])  # the same Lead IDs as the leads kept below
     orphans = orphan_touches(leads, frames[s.TOUCHES], looked_up)
     skipped += missing_ids(s.TOUCHES, frames[s.TOUCHES]) + orphans
+    skipped += undated_touches(frames[s.TOUCHES], skipped)
     return Frames(
         leads[leads[s.LEAD_ID].notna()], frames[s.TOUCHES], frames[s.PROSPECTS], settings,
         skipped=skipped, typed_sources=typed, orphans=orphans, found=looked_up,

@@ -48,6 +48,27 @@ def missing_ids(sheet: str, frame: pd.DataFrame) -> list[Problem]:
     return [Problem(sheet, int(r), s.LEAD_ID, "row has no Lead ID") for r in frame.index[blank]]
 
 
+def undated_touches(touches: pd.DataFrame, listed: list[Problem]) -> list[Problem]:
+    """Touches with a Lead ID and no Date: they count for nothing (a Date that is not a date is
+    listed by clean already, so not again; a sheet without a Date column is listed for its header)."""
+    if s.DATE not in touches.columns:
+        return []
+    seen = {p.row for p in listed if p.sheet == s.TOUCHES and p.column == s.DATE}
+    if seen & {None, 1}:  # the sheet has no Date column at all: said once, for the header
+        return []
+    rows = touches.index[touches[s.DATE].isna().to_numpy() & touches[s.LEAD_ID].notna().to_numpy()]
+    return [
+        Problem(
+            s.TOUCHES,
+            int(r),
+            s.DATE,
+            "touch has no Date, so it counts for nothing; enter the day it happened",
+        )
+        for r in rows
+        if int(r) not in seen
+    ]
+
+
 def orphan_touches(
     leads: pd.DataFrame, touches: pd.DataFrame, found: tuple[pd.Index, np.ndarray] | None = None
 ) -> list[Problem]:
@@ -108,6 +129,7 @@ def check_book(raw: dict[str, pd.DataFrame | None], today: dt.date) -> list[Prob
         problems += future_dates(sheet, frames[sheet], today)
     problems += missing_ids(s.LEADS, frames[s.LEADS]) + duplicate_ids(s.LEADS, frames[s.LEADS])
     problems += missing_ids(s.TOUCHES, frames[s.TOUCHES])  # a touch for no lead counts for none
+    problems += undated_touches(frames[s.TOUCHES], problems)
     problems += bad_overrides(frames[s.LEADS])
     problems += duplicate_ids(s.PROSPECTS, frames[s.PROSPECTS])
     problems += orphan_touches(frames[s.LEADS], frames[s.TOUCHES])

@@ -104,3 +104,10 @@ def test_a_date_before_1900_is_reported_as_a_date():
     assert [(p.row, p.column, p.message) for p in problems] == [
         (2, s.CREATED, "1899-12-31 is before 1900; enter a date like 2026-03-31")
     ]
+
+
+def test_a_touch_without_a_date_is_listed_once_as_counting_for_nothing():
+    sheets = book(**{s.TOUCHES: raw([touch("L1", None), touch("L1", "soon"), touch("L1", TODAY)])})
+    problems = [p for p in check_book(sheets, TODAY) if p.sheet == s.TOUCHES]
+    assert [(p.row, p.column) for p in problems] == [(2, s.DATE), (3, s.DATE)]
+    assert "counts for nothing" in problems[0].message and "is not a date" in problems[1].message
