@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from leadbook.book.base import Book
@@ -24,7 +23,7 @@ from leadbook.core.cadence import follow_up
 from leadbook.core.check import check_book, duplicate_ids, missing_ids, orphan_touches, undated_touches
 from leadbook.core.clean import clean
 from leadbook.core.dashboard import summary_plan
-from leadbook.core.engagement import touch_leads
+from leadbook.core.engagement import TouchLeads, touch_leads
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
 from leadbook.core.problems import LeadbookError, Problem
 from leadbook.core.qualify import Outcome, changed_rows, disqualified_log, lead_status, qualifying_plan
@@ -102,7 +101,7 @@ class Frames:
     skipped: list[Problem] = field(default_factory=list)  # rows skipped or read in part (check lists them)
     typed_sources: pd.Series | None = None  # Leads' Source as typed, before clean blanks off-list ones
     orphans: list[Problem] = field(default_factory=list)  # touches whose Lead ID is not on Leads
-    found: tuple[pd.Index, np.ndarray] | None = None  # engagement.touch_leads(leads, touches), once
+    found: TouchLeads | None = None  # engagement.touch_leads(leads, touches), once
 
 
 def read_frames(book: Book, split: Split | None = None) -> Frames:

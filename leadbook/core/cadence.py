@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_with_leads, positions, two_way
+from leadbook.core.engagement import TouchLeads, known_with_leads, positions, two_way
 from leadbook.core.settings import NO_CALLS, NO_CONTACT, NURTURE, Settings
 
 ATTEMPTS, NEXT_KIND, TWO_WAY = "Attempts", "Next kind", "Two-way"
@@ -53,7 +53,7 @@ _NAT = np.iinfo(np.int64).min  # NaT as int64: below every date, so a max ignore
 
 
 def _lead_facts(
-    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, found: tuple[pd.Index, np.ndarray] | None
+    leads: pd.DataFrame, touches: pd.DataFrame, settings: Settings, found: TouchLeads | None
 ) -> pd.DataFrame:
     """Per-lead touch facts, indexed like leads: counts, dates, attempts and outcome rules.
 
@@ -134,7 +134,7 @@ def follow_up(
     touches: pd.DataFrame,
     settings: Settings,
     today: dt.date,
-    found: tuple[pd.Index, np.ndarray] | None = None,
+    found: TouchLeads | None = None,
 ) -> pd.DataFrame:
     """Touches, Last touch, Next touch, Follow-up, Attempts, Next kind, Two-way for each lead
     (`found`: `engagement.touch_leads` of these frames, if already worked out)."""

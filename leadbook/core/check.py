@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
 from leadbook.core.clean import clean
-from leadbook.core.engagement import lead_ids, positions
+from leadbook.core.engagement import TouchLeads, lead_ids, positions
 from leadbook.core.problems import Problem
 from leadbook.core.qualify import first_rows
 from leadbook.core.scoring import override_column
@@ -70,7 +69,7 @@ def undated_touches(touches: pd.DataFrame, listed: list[Problem]) -> list[Proble
 
 
 def orphan_touches(
-    leads: pd.DataFrame, touches: pd.DataFrame, found: tuple[pd.Index, np.ndarray] | None = None
+    leads: pd.DataFrame, touches: pd.DataFrame, found: TouchLeads | None = None
 ) -> list[Problem]:
     """Touches whose Lead ID is not on Leads: reported, never dropped (`found`: `touch_leads`)."""
     unknown = (found[1] if found is not None else positions(lead_ids(leads), touches[s.LEAD_ID])) < 0

@@ -18,7 +18,10 @@ def known_touches(leads: pd.DataFrame, touches: pd.DataFrame) -> pd.DataFrame:
     return known_with_leads(leads, touches)[0]
 
 
-def touch_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> tuple[pd.Index, np.ndarray]:
+TouchLeads = tuple[pd.Index, np.ndarray]  # the distinct Lead IDs, each touch's position among them
+
+
+def touch_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> TouchLeads:
     """The distinct Lead IDs on Leads, and each touch's position among them (-1: not on Leads).
 
     Worked out once per read (`services.read_frames`) and handed to every rule that needs it:
@@ -28,7 +31,7 @@ def touch_leads(leads: pd.DataFrame, touches: pd.DataFrame) -> tuple[pd.Index, n
 
 
 def known_with_leads(
-    leads: pd.DataFrame, touches: pd.DataFrame, found: tuple[pd.Index, np.ndarray] | None = None
+    leads: pd.DataFrame, touches: pd.DataFrame, found: TouchLeads | None = None
 ) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
     """`known_touches`, the distinct Lead IDs, and each known touch's position among them: one
     lookup of the touches' IDs serves the filter and the grouping (`found`: that lookup, made

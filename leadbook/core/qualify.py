@@ -82,7 +82,8 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
 
     Two dates, two numbers or two texts are compared in their own types (no Python object per
     cell); anything else as Python objects, as a cell holds them."""
-    kinds = {_kind(old), _kind(new)}
+    kind_old, kind_new = _kind(old), _kind(new)
+    kinds = {kind_old, kind_new}
     if len(kinds) == 1 and None not in kinds:
         if kinds == {"text"}:
             equal = old.eq(new).to_numpy(dtype=bool, na_value=False)
@@ -90,7 +91,7 @@ def _same(old: pd.Series, new: pd.Series) -> np.ndarray:
             equal = old.to_numpy() == new.to_numpy()
     else:
         equal = old.astype(object).eq(new.astype(object)).to_numpy(dtype=bool)
-    return equal | (_blank(old) & _blank(new))
+    return equal | (_blank(old, kind_old) & _blank(new, kind_new))
 
 
 def _kind(values: pd.Series) -> str | None:
@@ -105,9 +106,9 @@ def _kind(values: pd.Series) -> str | None:
     return None
 
 
-def _blank(values: pd.Series) -> np.ndarray:
+def _blank(values: pd.Series, kind: str | None) -> np.ndarray:
+    """Blank cells: missing, or "" (a date or number column holds no text)."""
     blank = values.isna().to_numpy(dtype=bool)
-    kind = _kind(values)
     if kind in ("date", "number"):
         return blank
     if kind == "text":

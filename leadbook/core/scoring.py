@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leadbook.core import schema as s
-from leadbook.core.engagement import known_with_leads, positions, two_way
+from leadbook.core.engagement import TouchLeads, known_with_leads, positions, two_way
 from leadbook.core.settings import BLANK_VALUE, OTHER_VALUE, Settings
 
 ENGAGEMENT = "Engagement"
@@ -136,7 +136,7 @@ def engagement(
     touches: pd.DataFrame,
     settings: Settings,
     today: dt.date,
-    found: tuple[pd.Index, np.ndarray] | None = None,
+    found: TouchLeads | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Decayed, capped engagement points per lead, and words naming the latest reply."""
     touches, ids, code = known_with_leads(
@@ -207,7 +207,7 @@ def score_leads(
     touches: pd.DataFrame,
     settings: Settings,
     today: dt.date,
-    found: tuple[pd.Index, np.ndarray] | None = None,
+    found: TouchLeads | None = None,
 ) -> pd.DataFrame:
     """Score 0-100, Grade and Reasons per lead (index as `leads`), plus its Engagement points
     (`found`: `engagement.touch_leads` of these frames, if already worked out)."""

@@ -195,8 +195,9 @@ class SheetPatch(RowPatch):
         row or template row changes the styles: then a block row whose cells are all left of the
         block's first column gets its new cells spliced after its last cell, rendered for all
         such rows at once (`_block_texts`), and so does one whose cells at or right of that column
-        are all right of the block's last column (they go in before those); any other edited row
-        takes the general path.
+        are all right of the block's last column (they go in before those); a row holding plain
+        cells in the block's columns has them replaced in place (`_replace_run`); any other edited
+        row takes the general path.
         """
         numbers = self._numbers
         first, last = int(numbers[0]), int(numbers[-1])
@@ -319,7 +320,7 @@ class SheetPatch(RowPatch):
             elif block.distinct[k][code] is None and not block.clear:
                 out.append(piece[had[0] : had[1]])
             else:
-                heads, tails = self._replace_tables.get((k, had[2])) or self._replaced(k, col, had[2])
+                heads, tails = self._replaced(k, col, had[2])
                 out += [heads[code], rb, tails[code]]
         out.append(rest)
         return b"".join(out)
