@@ -30,9 +30,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import importlib.util
 import json
 import os
 import re
+import types
 from pathlib import Path
 from typing import Any
 
@@ -980,3 +982,31 @@ def call_udf(module, name: str, *args: Any, **kwargs: Any):
     Exceptions raised by the function propagate.
     """
     return asyncio.run(acall_udf(module, name, *args, **kwargs))
+
+
+LITE_MAIN = Path(__file__).parents[2] / "workbook" / "lite" / "main.py"
+
+
+def load_lite(name: str):
+    """The Lite bundle's main.py as a module of its own (`name`), as Lite runs it."""
+    spec = importlib.util.spec_from_file_location(name, LITE_MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def frozen_clock(today: dt.date, now: dt.datetime) -> types.SimpleNamespace:
+    """A stand-in for the `datetime` module whose date.today() and datetime.now() say `today` /
+    `now`: set as a module's `dt`, its macros work as of that day."""
+
+    class Date(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return today
+
+    class DateTime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None) -> dt.datetime:
+            return now
+
+    return types.SimpleNamespace(date=Date, datetime=DateTime, time=dt.time, timedelta=dt.timedelta)

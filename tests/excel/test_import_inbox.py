@@ -6,9 +6,9 @@ import datetime as dt
 
 import openpyxl
 import pytest
-from engine import apply_actions, open_book, payload_from_xlsx
+from engine import apply_actions, load_lite, open_book, payload_from_xlsx
 from officejs import run_async_script
-from test_macros import LITE_MAIN, sheet_frame
+from test_macros import sheet_frame
 
 from leadbook.book.template import new_book
 from leadbook.core import schema as s
@@ -84,9 +84,4 @@ def test_lite_script_runs_the_same_import(payload):
 
 
 def _lite():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("lite_main_inbox", LITE_MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_lite("lite_main_inbox")

@@ -5,13 +5,11 @@ same book, and no cell the mapping does not own changed."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
-import types
 from pathlib import Path
 
 import pytest
-from engine import apply_actions, open_book, payload_from_xlsx
+from engine import apply_actions, frozen_clock, load_lite, open_book, payload_from_xlsx
 from officejs import run_async_script
 from openpyxl import load_workbook
 
@@ -25,7 +23,6 @@ from tests.trackers import shapes
 
 TODAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 9, 0)
-LITE_MAIN = Path(__file__).parents[2] / "workbook" / "lite" / "main.py"
 BUTTONS = ("refresh", "qualify", "summary")  # in this order, as a team would click them
 # The trackers the live path is proved on: renamed sheets with a title row and a touch log keyed by
 # company (crm_calls), headers on row 4 under a title (pipeline_row4), the team's own Status,
@@ -69,30 +66,15 @@ PROVED = (
 )
 
 
-class _Date(dt.date):
-    @classmethod
-    def today(cls) -> dt.date:
-        return TODAY
-
-
-class _DateTime(dt.datetime):
-    @classmethod
-    def now(cls, tz=None) -> dt.datetime:
-        return NOW
-
-
 @pytest.fixture(scope="module")
 def lite():
-    spec = importlib.util.spec_from_file_location("leadbook_lite_mapped", LITE_MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_lite("leadbook_lite_mapped")
 
 
 @pytest.fixture
 def fixed_clock(monkeypatch):
     """The macros work as of the computer's today: make it TODAY / NOW for a comparison."""
-    clock = types.SimpleNamespace(date=_Date, datetime=_DateTime, time=dt.time, timedelta=dt.timedelta)
+    clock = frozen_clock(TODAY, NOW)
     monkeypatch.setattr(macros, "dt", clock)
     monkeypatch.setattr(services, "dt", clock)  # refresh logs a disqualification as of now
 

@@ -8,7 +8,6 @@ over 5M cells, and records every call.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -19,22 +18,19 @@ from officejs import LIMIT_BYTES, LIMIT_CELLS, run_async_script
 ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from engine import load_lite  # noqa: E402
 from gen import generate  # noqa: E402
 from live import payload  # noqa: E402
 
 from leadbook.book import live as live_backend  # noqa: E402
 from leadbook.book.live_read import TARGET_BYTES  # noqa: E402
 
-LITE_MAIN = ROOT / "workbook" / "lite" / "main.py"
 ACTIONS = ("refresh", "highlight", "qualify", "summary", "check", "log_touch")
 
 
 @pytest.fixture(scope="module")
 def lite():
-    spec = importlib.util.spec_from_file_location("leadbook_lite_size", LITE_MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_lite("leadbook_lite_size")
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ below it changes nothing and says why (as on a mapped book, tests/excel/test_liv
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import shutil
-import types
 from pathlib import Path
 
 import pytest
-from engine import apply_actions, open_book, payload_from_xlsx
+from engine import apply_actions, frozen_clock, load_lite, open_book, payload_from_xlsx
 from officejs import run_async_script
 from openpyxl import load_workbook
 
@@ -24,24 +22,11 @@ from leadbook.excel import macros
 
 TODAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 9, 0)
-LITE_MAIN = Path(__file__).parents[2] / "workbook" / "lite" / "main.py"
-
-
-class _Date(dt.date):
-    @classmethod
-    def today(cls) -> dt.date:
-        return TODAY
-
-
-class _DateTime(dt.datetime):
-    @classmethod
-    def now(cls, tz=None) -> dt.datetime:
-        return NOW
 
 
 @pytest.fixture
 def fixed_clock(monkeypatch):
-    clock = types.SimpleNamespace(date=_Date, datetime=_DateTime, time=dt.time, timedelta=dt.timedelta)
+    clock = frozen_clock(TODAY, NOW)
     monkeypatch.setattr(macros, "dt", clock)
     monkeypatch.setattr(services, "dt", clock)
 
@@ -118,9 +103,7 @@ def test_log_touch_refuses_to_add_a_touch_below_the_logs_totals_line(tmp_path, f
 
 
 def test_the_lite_log_touch_refuses_the_same_way(tmp_path, fixed_clock):
-    spec = importlib.util.spec_from_file_location("leadbook_lite_totals", LITE_MAIN)
-    lite = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(lite)
+    lite = load_lite("leadbook_lite_totals")
     path, rows = made(tmp_path, sheets=(s.TOUCHES,))
     payload = payload_from_xlsx(path, active_sheet=s.LEADS, selection="C3")
     double = run_async_script(lite, "log_touch", payload)

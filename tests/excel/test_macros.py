@@ -8,12 +8,10 @@ workbook/lite/main.py as xlwings Lite scripts.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pytest
 import xlwings as xw
-from engine import apply_actions, open_book, payload_from_xlsx
+from engine import apply_actions, load_lite, open_book, payload_from_xlsx
 from officejs import run_async_script
 
 from leadbook.book.base import frame_from_rows
@@ -24,7 +22,6 @@ from leadbook.excel import macros
 
 TODAY = dt.date.today()  # the macros work as of the computer's today
 MACROS = ("qualify", "refresh", "summary", "highlight", "log_touch", "check")
-LITE_MAIN = Path(__file__).parents[2] / "workbook" / "lite" / "main.py"
 
 
 @pytest.fixture(scope="module")
@@ -183,10 +180,7 @@ def test_macros_run_with_no_arguments_on_the_calling_book(payloads):
 
 @pytest.fixture(scope="module")
 def lite_main():
-    spec = importlib.util.spec_from_file_location("leadbook_lite_main", LITE_MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_lite("leadbook_lite_main")
 
 
 @pytest.mark.parametrize("name", MACROS)

@@ -3,12 +3,9 @@ remote engine (the ribbon's path on xlwings Server) and the double of Lite's Off
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import openpyxl
 import pytest
-from engine import apply_actions, open_book, payload_from_xlsx
+from engine import apply_actions, load_lite, open_book, payload_from_xlsx
 from officejs import run_async_script
 from openpyxl.worksheet.table import Table
 
@@ -18,16 +15,12 @@ from leadbook.core import schema as s
 from leadbook.core.settings import defaults_frame
 from leadbook.excel import macros
 
-LITE_MAIN = Path(__file__).parents[2] / "workbook" / "lite" / "main.py"
 MAX_ROW = 1048576
 
 
 @pytest.fixture(scope="module")
 def lite_main():
-    spec = importlib.util.spec_from_file_location("leadbook_lite_main_setup", LITE_MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_lite("leadbook_lite_main_setup")
 
 
 def run(payload, name):
