@@ -57,6 +57,7 @@ class FileBook:
         self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
         self._pending: dict[str, Future] = {}
+        self._heads: dict[str, Future] = {}  # a list's first rows, looked at during the prefetch
         self.totals: dict[str, list[int]] = {}  # Leads, Touches, Prospects -> the rows of their totals lines
         self._prefetch()
 
@@ -70,6 +71,11 @@ class FileBook:
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="leadbook-read")
         for sheet in sheets:
             self._pending[sheet] = pool.submit(self._load, sheet, self._name(sheet), self.needs.get(sheet))
+        # The first rows of each list, for its totals lines: looked at while Touches still loads
+        # (a look reads the shared strings up to the ones it needs; the first look pays for them).
+        for sheet in sheets:
+            if sheet in ROLES:
+                self._heads[sheet] = pool.submit(self.head, self._name(sheet), HEAD_ROWS)
         pool.shutdown(wait=False)
 
     def _load(self, sheet: str, name: str, columns: tuple[str, ...] | None) -> pd.DataFrame:
@@ -79,9 +85,10 @@ class FileBook:
     def _settle(self) -> None:
         """Wait for reads still running (before the file changes under them); errors are dropped
         here because a sheet nobody asked for cannot fail a command."""
-        for future in self._pending.values():
+        for future in [*self._pending.values(), *self._heads.values()]:
             future.exception()
         self._pending.clear()
+        self._heads.clear()
 
     def sheet_names(self) -> list[str]:
         return list(self._reader.sheet_names)
@@ -102,7 +109,8 @@ class FileBook:
         role = next((r for r in ROLES if r.lower() == sheet.lower()), None)
         if role is None or frame is None or frame.empty:
             return frame
-        rows = self.head(self._name(sheet) or sheet, HEAD_ROWS)
+        looked = self._heads.pop(role, None)
+        rows = looked.result() if looked is not None else self.head(self._name(sheet) or sheet, HEAD_ROWS)
         headers = rows[header_row(rows)][:3] if rows else []
         names = s.map_headers(role, headers)
         lines = frame_totals(frame, [names[str(h)] for h in headers if filled(h)])

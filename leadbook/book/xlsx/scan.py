@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from leadbook.book.xlsx.cells import column_number
 
@@ -91,24 +93,66 @@ def leading_rows(chunks: Iterable[bytes], upto: int) -> dict[int, dict[int, tupl
     return rows
 
 
-def shared_strings(chunks: Iterable[bytes], wanted: set[int]) -> dict[int, str]:
-    """The texts of the wanted shared-string indices, reading sharedStrings.xml only as far as needed."""
-    found: dict[int, str] = {}
+_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+
+
+@dataclass
+class StringTable:
+    """The <si> bodies of one sharedStrings.xml read so far (`end`: the inflated offset after the
+    last one; `done`: the part is read to its end)."""
+
+    bodies: list[bytes | None] = field(default_factory=list)
+    end: int = 0
+    done: bool = False
+
+    def extend(self, chunks: Iterable[bytes], last: int) -> None:
+        """Read on from `end` until index `last` is in hand (or the part ends)."""
+        buf, skip = b"", self.end
+        for chunk in chunks:
+            if skip >= len(chunk):  # read before: inflated again, not parsed again
+                skip -= len(chunk)
+                continue
+            buf += chunk[skip:] if skip else chunk
+            skip, pos = 0, 0
+            for m in _SI.finditer(buf):
+                self.bodies.append(m[1])
+                pos = m.end()
+                if len(self.bodies) > last:
+                    self.end += pos
+                    return
+            self.end += pos
+            buf = buf[pos:]
+        self.done = True
+
+
+_TABLES: dict[tuple, StringTable] = {}  # the last book's table, by its member's fingerprint
+_TABLES_LOCK = threading.Lock()  # a look may run on a reading thread (filebook's prefetch)
+
+
+def shared_strings(chunks: Iterable[bytes], wanted: set[int], key: tuple | None = None) -> dict[int, str]:
+    """The texts of the wanted shared-string indices, reading sharedStrings.xml only as far as needed.
+
+    With `key` (what identifies the unchanged part: its file, size, CRC) what was read is kept, so
+    the next look into the same book (another sheet's header) reads on from there, not again from
+    the start: a long table's regex pass is paid once per book, not once per look.
+    """
     if not wanted:
-        return found
-    index, buf, last = 0, b"", max(wanted)
-    si = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
-    for chunk in chunks:
-        buf += chunk
-        pos = 0
-        for m in si.finditer(buf):
-            if index in wanted:
-                body = _PHONETIC.sub("", (m[1] or b"").decode())
-                found[index] = html.unescape("".join(t or "" for t in _TEXT.findall(body)))
-            index, pos = index + 1, m.end()
-            if index > last:
-                return found
-        buf = buf[pos:]
+        return {}
+    with _TABLES_LOCK:
+        table = _TABLES.get(key) if key is not None else None
+        if table is None:
+            table = StringTable()
+            if key is not None:
+                _TABLES.clear()
+                _TABLES[key] = table
+        last = max(wanted)
+        if last >= len(table.bodies) and not table.done:
+            table.extend(chunks, last)
+    found: dict[int, str] = {}
+    for index in wanted:
+        if index < len(table.bodies):
+            body = _PHONETIC.sub("", (table.bodies[index] or b"").decode())
+            found[index] = html.unescape("".join(t or "" for t in _TEXT.findall(body)))
     return found
 
 

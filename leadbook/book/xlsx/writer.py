@@ -86,7 +86,9 @@ def header_cells(parts: Parts, book: BookMap, part: str, upto: int) -> list[list
     """Rows 1..upto as lists of values from column A (shared strings looked up)."""
     raw = leading_rows(chunks(parts, part), upto)
     wanted = {int(v) for cells in raw.values() for k, v in cells.values() if k == "s"}
-    strings = shared_strings(chunks(parts, book.shared_strings), wanted) if book.shared_strings else {}
+    name = book.shared_strings
+    key = parts.fingerprint(name) if name and hasattr(parts, "fingerprint") else None
+    strings = shared_strings(chunks(parts, name), wanted, key) if name else {}
     rows = []
     for r in range(1, upto + 1):
         cells = raw.get(r, {})

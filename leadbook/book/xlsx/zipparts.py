@@ -85,6 +85,23 @@ class ZipParts:
             while chunk := f.read(CHUNK):
                 yield chunk
 
+    def fingerprint(self, name: str) -> tuple | None:
+        """What identifies a member's content as read from the file (its file's path, inode, size and
+        time; its own CRC and size); None once it is changed or removed here, or if absent."""
+        info = self._infos.get(name)
+        if info is None or name in self._changed or name in self._removed:
+            return None
+        st = self.source.stat()
+        return (
+            str(self.source.resolve()),
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+            name,
+            info.CRC,
+            info.file_size,
+        )
+
     def changed(self) -> set[str]:
         """The members written or removed (every other one is copied as its compressed bytes)."""
         return set(self._changed) | self._removed
