@@ -226,8 +226,13 @@ class SheetPatch(RowPatch):
         if self._splice is None:  # a cell at or right of the block's first column
             first = _at_or_right_of(column_letter(block.cols[0]))
             self._splice = re.compile(rb"<" + re.escape(p) + rb'c r="' + first + rb"\d")
-        for i, r, mine in zip(at.tolist(), todo.tolist(), ours.tolist(), strict=True):
+        after = self._after_last(seg, pieces, at, ours).tolist()
+        for i, r, mine, last_cell in zip(at.tolist(), todo.tolist(), ours.tolist(), after, strict=True):
             piece = pieces[i]
+            if last_cell:  # checked for the whole segment at once (see `_after_last`)
+                pieces[i] = piece + next(texts)
+                next(places)
+                continue
             found = self._splice_at(piece) if mine else None
             text = next(texts) if mine else b""
             place = next(places) if mine else -1
@@ -270,6 +275,22 @@ class SheetPatch(RowPatch):
         return piece[:spot] + row[len(opening) : -len(closing)]
 
     _splice: re.Pattern[bytes] | None = None
+
+    def _after_last(self, seg: bytes, pieces: list[bytes], at: np.ndarray, ours: np.ndarray) -> np.ndarray:
+        """Per edited row: True when its new cells simply go after its last cell, as `_splice_at`
+        finds one by one (every "<c" has a reference first, none is at or right of the block's first
+        column, and the row ends with its last cell's "</c>"), worked out for the segment at once."""
+        tag, with_ref = self._cell_tag
+        if not ours.any() or seg.count(tag) != seg.count(with_ref):
+            return np.zeros(len(at), dtype=bool)  # a "<c" without a reference first: row by row
+        step = len(b"</" + self.prefix.encode() + b"row>")  # each piece was followed by its </row>
+        ends = np.cumsum([len(piece) + step for piece in pieces])
+        right = [m.start() for m in self._splice.finditer(seg)]
+        crowded = np.zeros(len(pieces), dtype=bool)
+        crowded[np.searchsorted(ends, np.array(right, dtype=np.int64), side="right")] = True
+        close = b"</" + self.prefix.encode() + b"c>"
+        closed = np.array([pieces[i].endswith(close) for i in at.tolist()], dtype=bool)
+        return ours & closed & ~crowded[at]
 
     def _splice_at(self, piece: bytes) -> tuple[int, bool] | None:
         """Where a row's new cells go: (end of its last cell, True) when every cell has a reference

@@ -137,6 +137,22 @@ def test_cells_out_of_order_left_of_the_block_get_the_new_cells_after_them():
     assert re.findall(rb'<c r="([A-Z]+)2"', fast) == [b"B", b"C", b"A", b"F"]
 
 
+def test_new_cells_go_after_the_last_cell_even_when_something_follows_it_in_the_row():
+    """A row may end with an extLst after its cells: the cells checked a segment at once (rows that
+    end with a cell) and the others one by one land in the same place, after the last cell."""
+    xml = sheet([
+        '<row r="2"><c r="A2"><v>1</v></c><extLst><ext uri="{x}"><y/></ext></extLst></row>',
+        '<row r="3"><c r="A3"><v>1</v></c></row>',
+        '<row r="4" spans="1:3"></row>',
+        '<row r="5"><c r="A5"><v>1</v></c><c r="C5" s="1"/></row>',
+    ])  # fmt: skip
+    block = Block.of(pd.DataFrame({"Score": [5, 6, 7, 8]}, index=[2, 3, 4, 5]), {"Score": 4}, False, True)
+    fast, slow = both(xml, block, 10**6)
+    assert fast == slow
+    assert fast.index(b'<c r="D2"') < fast.index(b"<extLst>")
+    assert re.findall(rb'<c r="([A-Z]+\d)"', fast) == [b"A2", b"D2", b"A3", b"D3", b"D4", b"A5", b"C5", b"D5"]
+
+
 def test_a_clear_beside_a_replaced_first_cell_keeps_one_cell():
     """A row whose first cell is replaced while another edit clears a cell it lacks."""
     xml = sheet(['<row r="2"><c r="W2" t="s"><v>4</v></c><c r="AB2" s="1"><v>9</v></c></row>'])
