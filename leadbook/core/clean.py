@@ -60,28 +60,49 @@ def _date_kind(kind: type) -> str:
 
 def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
     """`rule` applied to every cell, computed once per distinct value where that is the same thing."""
+    found = _distinct(values, rule)
+    if found is None:
+        return values.map(rule).astype(dtype) if dtype else values.map(rule)
+    codes, results = found
+    return pd.Series(results[codes], index=values.index, dtype=dtype)
+
+
+def _distinct(values: pd.Series, rule) -> tuple[np.ndarray, np.ndarray] | None:
+    """(each cell's code, `rule` of each distinct value with `rule(None)` last, so code -1, a blank,
+    picks it); None when equal values may be different cells (a column mixing kinds)."""
     if not isinstance(values.dtype, pd.StringDtype):  # pandas text (file reads) is all one type
         values = values.astype(object)
     if pd.api.types.infer_dtype(values, skipna=True) not in _ONE_TYPE:
-        return values.map(rule).astype(dtype) if dtype else values.map(rule)
+        return None
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     results = np.array([rule(v) for v in np.asarray(uniques, dtype=object)] + [rule(None)], dtype=object)
-    return pd.Series(results[codes], index=values.index, dtype=dtype)  # code -1 is a blank: rule(None)
+    return codes, results
 
 
 _NOT_A_CHOICE = "\x00not a choice"  # no cell can hold it: Excel refuses control characters
 
 
 def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    """Each cell as the choice it spells (any case and spacing; None when blank) and a mask of
+    cells that spell none of them (read as blank)."""
     lookup = {s.header_key(c): c for c in choices}
 
     def answer(value: object) -> object:
         key = s.header_key(value) if value is not None and not pd.isna(value) else ""
         return lookup.get(key, _NOT_A_CHOICE) if key else None
 
-    out = _per_value(values, answer, dtype="object")
-    bad = out.eq(_NOT_A_CHOICE)
-    return out.where(~bad & out.notna(), None), bad
+    found = _distinct(values, answer)
+    if found is None:
+        out = values.astype(object).map(answer).astype(object)  # map alone may make it text
+        bad = out.eq(_NOT_A_CHOICE)
+        return out.where(~bad & out.notna(), None), bad
+    codes, results = found  # worked out on the distinct values, then picked per cell
+    wrong = np.array([r is _NOT_A_CHOICE for r in results], dtype=bool)
+    results[wrong] = None
+    return (
+        pd.Series(results[codes], index=values.index, dtype=object),
+        pd.Series(wrong[codes], index=values.index, dtype=bool),
+    )
 
 
 def clean(

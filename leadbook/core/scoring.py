@@ -187,19 +187,35 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
     top_values = np.take_along_axis(values, order, axis=1)
     top_words = np.take_along_axis(words.to_numpy(dtype=object), order, axis=1)
     rounded = np.round(top_values)  # half to even, as f"{v:+.0f}" rounds
-    # Each distinct number formatted once ("+15 "), then picked per lead: points take few values.
-    distinct, which = np.unique(rounded, return_inverse=True)
-    signed = np.array([f"{v:+.0f} " for v in distinct], dtype=object)[which.reshape(rounded.shape)]
-    text = pd.Series("", index=points.index, dtype=object)
-    for k in range(top_values.shape[1]):  # a few columns, each vectorised over every lead
+    if not len(points) or not rounded.shape[1]:
+        return pd.Series("", index=points.index, dtype=object)
+    # Leads share few combinations of (points, words) in their top places: each combination is
+    # numbered (column by column, so the number stays below the count of leads) and written once.
+    places = []
+    key = np.zeros(len(points), dtype=np.int64)
+    for k in range(rounded.shape[1]):
         said = top_words[:, k]
         if any(not isinstance(w, str) for w in said):
             said = said.astype(str).astype(object)
-        piece = pd.Series(signed[:, k] + said, index=points.index)
-        piece = piece.where(rounded[:, k] != 0, "")
-        joined = text.where(text.eq(""), text + "; ") + piece
-        text = text.where(piece.eq(""), joined)
-    return text
+        number_codes, numbers = pd.factorize(rounded[:, k], use_na_sentinel=False)
+        word_codes, texts = pd.factorize(said, use_na_sentinel=False)
+        key = pd.factorize(key * len(numbers) + number_codes)[0].astype(np.int64)
+        key = pd.factorize(key * len(texts) + word_codes)[0].astype(np.int64)
+        places.append((number_codes, numbers, word_codes, texts))
+    first = np.empty(key.max() + 1, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key))[::-1]  # the first lead of each combination
+    written = np.array([_written(places, lead) for lead in first.tolist()], dtype=object)
+    return pd.Series(written[key], index=points.index, dtype=object)
+
+
+def _written(places: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], lead: int) -> str:
+    """One lead's Reasons from its top places (points rounded to 0 say nothing)."""
+    pieces = []
+    for number_codes, numbers, word_codes, texts in places:
+        number = numbers[number_codes[lead]]
+        if number != 0:
+            pieces.append(f"{number:+.0f} {texts[word_codes[lead]]}")
+    return "; ".join(pieces)
 
 
 def score_leads(

@@ -145,3 +145,41 @@ def test_points_made_per_distinct_value_equal_points_made_per_row(given_values):
     whole_points, whole_words = score(column)
     pd.testing.assert_series_equal(points, whole_points.astype(float), check_names=False)
     assert words.tolist() == whole_words.astype(object).tolist()
+
+
+def _reasons_one_by_one(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> list[str]:
+    """Reasons as the rule says them, one lead at a time: the `limit` biggest contributions (ties
+    in column order), each rounded half to even, those that round to 0 left out."""
+    out = []
+    for (_, values), (_, said) in zip(points.iterrows(), words.iterrows(), strict=True):
+        order = sorted(range(len(values)), key=lambda j: -abs(values.iloc[j]))[:limit]
+        out.append("; ".join(
+            f"{round(values.iloc[j]):+d} {said.iloc[j]}" for j in order if round(values.iloc[j]) != 0
+        ))  # fmt: skip
+    return out
+
+
+@hsettings(deadline=None, max_examples=200)
+@given(
+    st.integers(0, 40),
+    st.integers(1, 5),
+    st.integers(0, 6),
+    st.data(),
+)
+def test_reasons_worked_out_per_combination_equal_reasons_made_lead_by_lead(leads, columns, limit, data):
+    from leadbook.core.scoring import _reasons
+
+    numbers = st.sampled_from([0.0, 0.4, -0.5, 0.5, 1.5, 2.5, -3.0, 10.0, -10.0, 20.0, 7.25])
+    texts = st.one_of(st.sampled_from(["need yes", "budget no", "website source", ""]), st.integers(0, 3))
+    points = pd.DataFrame(
+        {f"p{k}": data.draw(st.lists(numbers, min_size=leads, max_size=leads)) for k in range(columns)},
+        index=pd.RangeIndex(2, 2 + leads),
+    )
+    words = pd.DataFrame(
+        {f"p{k}": data.draw(st.lists(texts, min_size=leads, max_size=leads)) for k in range(columns)},
+        index=points.index,
+        dtype=object,
+    )
+    got = _reasons(points, words, limit)
+    assert got.index.equals(points.index)
+    assert got.tolist() == _reasons_one_by_one(points, words, limit)
