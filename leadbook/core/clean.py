@@ -64,7 +64,12 @@ def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
     if found is None:
         return values.map(rule).astype(dtype) if dtype else values.map(rule)
     codes, results = found
-    return pd.Series(results[codes], index=values.index, dtype=dtype)
+    if dtype is None and pd.api.types.infer_dtype(results, skipna=True) in ("string", "empty"):
+        # texts: picked in Arrow from the distinct ones (as the Series would infer, without
+        # turning a million Python strings into Arrow one by one)
+        picked = pd.array(results, dtype="str").take(np.where(codes < 0, len(results) - 1, codes))
+        return pd.Series(picked, index=values.index)
+    return pd.Series(results[codes], index=values.index, dtype=dtype, copy=False)  # a fresh array
 
 
 def _distinct(values: pd.Series, rule) -> tuple[np.ndarray, np.ndarray] | None:
@@ -100,8 +105,8 @@ def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, 
     wrong = np.array([r is _NOT_A_CHOICE for r in results], dtype=bool)
     results[wrong] = None
     return (
-        pd.Series(results[codes], index=values.index, dtype=object),
-        pd.Series(wrong[codes], index=values.index, dtype=bool),
+        pd.Series(results[codes], index=values.index, dtype=object, copy=False),
+        pd.Series(wrong[codes], index=values.index, dtype=bool, copy=False),
     )
 
 
@@ -113,7 +118,7 @@ def clean(
     `order` is the Settings 'Date order' ('day' / 'month'; None: Auto) for text dates like 03/04/2026.
     """
     columns = s.COLUMNS.get(sheet, ())
-    frame = pd.DataFrame(index=pd.RangeIndex(2, 2, name="row")) if raw is None else raw.copy()
+    frame = pd.DataFrame(index=pd.RangeIndex(2, 2, name="row")) if raw is None else raw.copy(deep=False)
     problems = cell_errors(sheet, raw)
     for column in columns:
         if column not in frame.columns:
