@@ -468,7 +468,7 @@ class SheetPatch(RowPatch):
 
     def _grow_dimension(self, head: bytes) -> bytes:
         m = re.search(rb"""(<(?:\w+:)?dimension\s[^>]*?ref=["'])([^"']*)(["'])""", head)
-        if not self.edits or m is None:
+        if not (self.edits or self.block is not None) or m is None:
             return head
         try:
             low_c, low_r, high_c, high_r = parse_ref(m[2].decode())
@@ -513,11 +513,31 @@ class SheetPatch(RowPatch):
         return sorted(rows)
 
     def _new_rows(self, before: int | None) -> bytes:
+        if before is None and self.block is not None and self._k < len(self.pending):
+            at_once = self._block_new_rows()
+            if at_once is not None:
+                return at_once
         out = []
         while self._k < len(self.pending) and (before is None or self.pending[self._k] < before):
             out.append(self._new_row(self.pending[self._k]))
             self._k += 1
         return b"".join(out)
+
+
+    def _block_new_rows(self) -> bytes | None:
+        """The rows still to write after the sheet's last row, when all are block rows (an
+        appended frame): each rendered as `_new_row` renders it, all at once; else None."""
+        todo = np.array(self.pending[self._k :], dtype=np.int64)
+        block = self.block
+        where = np.minimum(np.searchsorted(block.rows, todo), len(block.rows) - 1)
+        if (block.rows[where] != todo).any() or any(r in self.edits for r in todo.tolist()):
+            return None
+        texts = self._block_texts(where)
+        p = self.prefix.encode()
+        opens = b"<" + p + b'row r="' + todo.astype("S").astype(object) + b'">'
+        rows = np.where(texts == b"", b"", opens + texts + b"</" + p + b"row>")
+        self._k = len(self.pending)
+        return b"".join(rows.tolist())
 
 
 def _at_or_right_of(letters: str) -> bytes:

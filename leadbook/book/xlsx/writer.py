@@ -274,8 +274,14 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         last_data = start - 1
         for frame in work.appends:
             placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
-            _frame_edits(later, placed, lay.positions, book.date1904, clear=False)
             start += len(frame)
+            # rows for a sheet nothing else sets (Log, Prospects, Touches) are kept column by
+            # column too, and rendered at once after its last row (`SheetPatch._new_rows`)
+            if block is None and len(work.appends) == 1 and (
+                block := Block.of(placed, lay.positions, book.date1904, clear=False)
+            ):
+                continue
+            _frame_edits(later, placed, lay.positions, book.date1904, clear=False)
     if block is not None:  # a row also edited by another frame leaves the block, edits kept in order
         both = [r for r in block.rows.tolist() if r in edits or r in later]
         for r in both:

@@ -235,3 +235,16 @@ def test_a_block_write_reads_back_in_openpyxl_and_calamine(tmp_path):
     assert cal[1][2] == 2 and cal[7][3] == "New"  # row 8 held "Prospect": replaced, not doubled
     expected = serial(dt.datetime(2026, 11, 23) + dt.timedelta(days=2001 % 9))  # no date style given
     assert cal[2000][4] == expected and back.cell(2001, 5).value == expected
+
+
+def test_rows_added_from_a_block_alone_grow_the_dimension_as_row_dicts_do():
+    """An appended frame with nothing else to write (a Log) is a block with no row dicts: the
+    sheet's dimension still grows over the new rows, as it does for the same rows as dicts."""
+    xml = sheet(['<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'])
+    xml = xml.replace(b"<sheetData>", b'<dimension ref="A1:B1"/><sheetData>')
+    frame = pd.DataFrame({"When": ["x", None, "z"], "What": ["a", None, None]}, index=[2, 3, 4])
+    block = Block.of(frame, {"When": 1, "What": 3}, False, False)
+    fast, slow = both(xml, block, 10**6)
+    assert fast == slow
+    assert b'<dimension ref="A1:C4"/>' in fast
+    assert re.findall(rb'<row r="(\d+)"', fast) == [b"1", b"2", b"4"]  # row 3 sets nothing
