@@ -523,7 +523,6 @@ class SheetPatch(RowPatch):
             self._k += 1
         return b"".join(out)
 
-
     def _block_new_rows(self) -> bytes | None:
         """The rows still to write after the sheet's last row, when all are block rows (an
         appended frame): each rendered as `_new_row` renders it, all at once; else None."""

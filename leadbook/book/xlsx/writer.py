@@ -194,6 +194,28 @@ def _frame_edits(
             edits[r] = kept
 
 
+def _kept(
+    sets: list[pd.DataFrame], appends: list[pd.DataFrame], positions: dict[str, int], date1904: bool
+) -> tuple[Block | None, Edits]:
+    """The frames' cells (index = Excel rows): the first frame set kept column by column (see
+    block.py), or, when none is, a lone appended frame (rows for Log, Prospects or Touches,
+    rendered at once after the sheet's last row by `SheetPatch._new_rows`); the rest as row dicts."""
+    block, later = None, {}
+    for frame in sets:
+        if block is None and (block := Block.of(frame, positions, date1904, clear=True)):
+            continue
+        _frame_edits(later, frame, positions, date1904, clear=True)
+    for frame in appends:
+        if (
+            block is None
+            and len(appends) == 1
+            and (block := Block.of(frame, positions, date1904, clear=False))
+        ):
+            continue
+        _frame_edits(later, frame, positions, date1904, clear=False)
+    return block, later
+
+
 def _add_missing(
     lay: Layout, names: Iterable[str], edits: Edits, named_widths: dict[str, float]
 ) -> tuple[list[str], dict[int, float]]:
@@ -261,11 +283,7 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
     names = [*work.columns, *(c for f in work.sets + work.appends for c in f.columns)]
     missing, widths = _add_missing(lay, names, edits, work.widths)
     last_data = room = None
-    block, later = None, {}
-    for frame in work.sets:  # the first frame set is kept column by column (see block.py)
-        if block is None and (block := Block.of(frame, lay.positions, book.date1904, clear=True)):
-            continue
-        _frame_edits(later, frame, lay.positions, book.date1904, clear=True)
+    placed = []
     if work.appends:
         count = sum(len(f) for f in work.appends)
         totals = totals_rows(lay, work.mapping)
@@ -273,15 +291,9 @@ def write_sheet(parts: Parts, book: BookMap, styles: Styles | None, work: SheetW
         room = room_above(parts, book, lay.sheet, lay.part, lay.table_part, totals, start, count)
         last_data = start - 1
         for frame in work.appends:
-            placed = frame.set_axis(pd.RangeIndex(start, start + len(frame)))
+            placed.append(frame.set_axis(pd.RangeIndex(start, start + len(frame))))
             start += len(frame)
-            # rows for a sheet nothing else sets (Log, Prospects, Touches) are kept column by
-            # column too, and rendered at once after its last row (`SheetPatch._new_rows`)
-            if block is None and len(work.appends) == 1 and (
-                block := Block.of(placed, lay.positions, book.date1904, clear=False)
-            ):
-                continue
-            _frame_edits(later, placed, lay.positions, book.date1904, clear=False)
+    block, later = _kept(work.sets, placed, lay.positions, book.date1904)
     if block is not None:  # a row also edited by another frame leaves the block, edits kept in order
         both = [r for r in block.rows.tolist() if r in edits or r in later]
         for r in both:
