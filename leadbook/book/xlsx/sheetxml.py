@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -226,14 +227,14 @@ class SheetPatch(RowPatch):
         if self._splice is None:  # a cell at or right of the block's first column
             first = _at_or_right_of(column_letter(block.cols[0]))
             self._splice = re.compile(rb"<" + re.escape(p) + rb'c r="' + first + rb"\d")
-        after = self._after_last(seg, pieces, at, ours).tolist()
-        for i, r, mine, last_cell in zip(at.tolist(), todo.tolist(), ours.tolist(), after, strict=True):
+        spots = self._spots(seg, pieces, at, ours)
+        for i, r, mine, spot in zip(at.tolist(), todo.tolist(), ours.tolist(), spots, strict=True):
             piece = pieces[i]
-            if last_cell:  # checked for the whole segment at once (see `_after_last`)
+            if spot is True:  # the new cells go after the last cell (found for the whole segment)
                 pieces[i] = piece + next(texts)
                 next(places)
                 continue
-            found = self._splice_at(piece) if mine else None
+            found = spot if spot is not None else self._splice_at(piece) if mine else None
             text = next(texts) if mine else b""
             place = next(places) if mine else -1
             done = self._block_row(piece, found, text, r, place) if found is not None else None
@@ -276,21 +277,32 @@ class SheetPatch(RowPatch):
 
     _splice: re.Pattern[bytes] | None = None
 
-    def _after_last(self, seg: bytes, pieces: list[bytes], at: np.ndarray, ours: np.ndarray) -> np.ndarray:
-        """Per edited row: True when its new cells simply go after its last cell, as `_splice_at`
-        finds one by one (every "<c" has a reference first, none is at or right of the block's first
-        column, and the row ends with its last cell's "</c>"), worked out for the segment at once."""
+    def _spots(
+        self, seg: bytes, pieces: list[bytes], at: np.ndarray, ours: np.ndarray
+    ) -> list[tuple[int, bool] | bool | None]:
+        """Per edited row, what `_splice_at` finds, with one bounded search per row instead of its
+        two counts and a search: True when the new cells simply go after the row's last cell (it
+        ends with that cell's "</c>" and none is at or right of the block's first column), (start
+        of the first cell that is, False) when one is; None: `_splice_at` looks (or the row is
+        not the block's). Taken when most rows of the segment are edited (its two counts then
+        cost less than two per edited row); when a "<c" lacks a reference first, every row is
+        left to `_splice_at`.
+        """
         tag, with_ref = self._cell_tag
-        if not ours.any() or seg.count(tag) != seg.count(with_ref):
-            return np.zeros(len(at), dtype=bool)  # a "<c" without a reference first: row by row
+        if not ours.any() or 2 * len(at) < len(pieces) or seg.count(tag) != seg.count(with_ref):
+            return [None] * len(at)  # (equal counts for the segment are equal counts per row)
         step = len(b"</" + self.prefix.encode() + b"row>")  # each piece was followed by its </row>
-        ends = np.cumsum([len(piece) + step for piece in pieces])
-        right = [m.start() for m in self._splice.finditer(seg)]
-        crowded = np.zeros(len(pieces), dtype=bool)
-        crowded[np.searchsorted(ends, np.array(right, dtype=np.int64), side="right")] = True
-        close = b"</" + self.prefix.encode() + b"c>"
-        closed = np.array([pieces[i].endswith(close) for i in at.tolist()], dtype=bool)
-        return ours & closed & ~crowded[at]
+        ends = [0, *itertools.accumulate(len(piece) + step for piece in pieces)]
+        search, close = self._splice.search, b"</" + self.prefix.encode() + b"c>"
+        out: list[tuple[int, bool] | bool | None] = []
+        for i, mine in zip(at.tolist(), ours.tolist(), strict=True):
+            if not mine:
+                out.append(None)
+            elif (m := search(seg, ends[i], ends[i + 1] - step)) is not None:
+                out.append((m.start() - ends[i], False))
+            else:
+                out.append(True if pieces[i].endswith(close) else None)
+        return out
 
     def _splice_at(self, piece: bytes) -> tuple[int, bool] | None:
         """Where a row's new cells go: (end of its last cell, True) when every cell has a reference

@@ -248,3 +248,15 @@ def test_rows_added_from_a_block_alone_grow_the_dimension_as_row_dicts_do():
     assert fast == slow
     assert b'<dimension ref="A1:C4"/>' in fast
     assert re.findall(rb'<row r="(\d+)"', fast) == [b"1", b"2", b"4"]  # row 3 sets nothing
+
+
+def test_a_cell_without_a_reference_is_refused_not_doubled():
+    """A cell may leave out its reference (its column is then the one after the cell before): the
+    block cannot tell where it is, so the row takes the general path, which refuses it, rather
+    than getting a second cell for that column after it."""
+    rows = ['<row r="2"><c r="A2"><v>1</v></c><c t="s"><v>3</v></c></row>']
+    rows += [f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(3, 7)]
+    block = Block.of(pd.DataFrame({"Score": [5] * 5}, index=range(2, 7)), {"Score": 2}, False, True)
+    fast, slow = both(sheet(rows), block, 10**6)
+    assert fast == slow
+    assert "row 2" in fast and "no reference" in fast
