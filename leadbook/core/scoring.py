@@ -195,7 +195,7 @@ def _reasons(points: pd.DataFrame, words: pd.DataFrame, limit: int) -> pd.Series
     key = np.zeros(len(points), dtype=np.int64)
     for k in range(rounded.shape[1]):
         said = top_words[:, k]
-        if any(not isinstance(w, str) for w in said):
+        if pd.api.types.infer_dtype(said, skipna=False) != "string":  # a word that is no text
             said = said.astype(str).astype(object)
         number_codes, numbers = pd.factorize(rounded[:, k], use_na_sentinel=False)
         word_codes, texts = pd.factorize(said, use_na_sentinel=False)
