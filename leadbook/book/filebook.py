@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +15,7 @@ from leadbook.book.base import header_row
 from leadbook.book.mapped import refuse_totals
 from leadbook.book.reader import HEAD_ROWS, SheetReader, table_totals
 from leadbook.book.safety import hold, refuse_if_open, release, safe_write, stamp
-from leadbook.book.xlsx.guard import inspect
+from leadbook.book.xlsx.guard import damaged, inspect
 from leadbook.core import schema as s
 from leadbook.core.mapping import ROLES, SheetMap, filled, frame_totals
 from leadbook.core.plan import AppendRows, Plan, ReplaceSheet, SetCells
@@ -190,7 +192,10 @@ class FileBook:
         guard = {"expect": self._stamp, "backup": not self._backed_up}
         maps = self._with_totals(plan, maps)
         known = self._last_rows()
-        backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
+        try:
+            backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a part leadbook had to read is damaged
+            raise damaged(self.path, exc) from exc
         self._backed_up = True
         self._stamp = stamp(self.path)
         self._frames.clear()

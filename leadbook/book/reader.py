@@ -23,6 +23,7 @@ import python_calamine
 from defusedxml import ElementTree
 
 from leadbook.book.base import frame_from_rows
+from leadbook.book.xlsx.guard import damaged
 from leadbook.core import schema as s
 from leadbook.core.problems import LeadbookError
 
@@ -77,6 +78,8 @@ class SheetReader:
             table, errors = loaded.to_arrow_with_errors()
         except (fastexcel.UnsupportedColumnTypeCombinationError, fastexcel.CalamineCellError):
             return self.exact_frame(sheet, name, columns, top)  # mixed types, or a column of errors only
+        except fastexcel.FastExcelError:  # read cell by cell instead; a damaged sheet is refused there
+            return self.exact_frame(sheet, name, columns, top)
         except BaseException as exc:  # a date cell holding 1e300 panics calamine's date conversion
             if not _panicked(exc):
                 raise
@@ -128,7 +131,7 @@ class SheetReader:
             book = python_calamine.CalamineWorkbook.from_path(str(self.path))
             return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as exc:  # calamine raises its own error types for damaged sheets
-            raise LeadbookError(f"{self.path.name} cannot be read: {exc}", name) from exc
+            raise damaged(self.path, exc, name) from exc
         except BaseException as exc:
             if not _panicked(exc):
                 raise

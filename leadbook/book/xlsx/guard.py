@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from leadbook.core.problems import LeadbookError
@@ -55,8 +56,21 @@ def inspect(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             _check_members(path, z)
-    except zipfile.BadZipFile as exc:
-        raise refuse(path, f"is a damaged zip package ({exc})", "open it in Excel and save it again") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise damaged(path, exc) from exc
+
+
+def damaged(path: Path, exc: BaseException, sheet: str | None = None) -> LeadbookError:
+    """The refusal of a file whose parts cannot be read (a damaged copy, a bad download): what to
+    do, and the reader's own words in brief. It names the file, not a cell: exit 2."""
+    detail = " ".join(str(exc).split())
+    detail = detail if len(detail) <= 160 else detail[:157] + "..."
+    where = f"the sheet {sheet!r} of {path.name}" if sheet else path.name
+    return LeadbookError(
+        f"{where} cannot be read: the file is damaged ({detail}). Open it in Excel, which offers to "
+        "repair it, and save it, or take a copy from its backups folder; then run again. "
+        "Nothing was written."
+    )
 
 
 def _check_members(path: Path, z: zipfile.ZipFile) -> None:

@@ -114,3 +114,43 @@ def test_strict_open_xml_and_xlsb_say_how_to_save_instead(book, tmp_path):
 def test_the_bench_shaped_book_passes(book):
     guard.inspect(book)  # a real workbook is not refused
     FileBook(book)
+
+
+def _corrupt(path: Path, member: str) -> bytes:
+    """The book with 200 bytes inside `member`'s compressed data overwritten (a bad copy)."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle : middle + 200] = bytes(range(200))
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("command", ["check", "refresh", "qualify", "summary"])
+@pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"])
+def test_a_damaged_sheet_is_refused_with_a_sentence_and_nothing_written(tmp_path, command, member):
+    path = tmp_path / "team.xlsx"
+    new_book(path, sample_book(300, None, TODAY))
+    before = _corrupt(path, member)
+    result = CliRunner().invoke(app, [command, str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "cannot be read: the file is damaged" in " ".join(result.output.split())
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp*")) and not (tmp_path / ".leadbook-backups").exists()
+
+
+@pytest.mark.parametrize("command", ["refresh", "qualify"])
+def test_a_damaged_sheet_that_is_only_written_to_is_refused_too(tmp_path, command):
+    """Log is never read, only added to: the damage shows while its part is streamed (a bad CRC)."""
+    path = tmp_path / "team.xlsx"
+    new_book(path, sample_book(300, None, TODAY))
+    before = _corrupt(path, "xl/worksheets/sheet6.xml")
+    result = CliRunner().invoke(app, [command, str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "team.xlsx cannot be read: the file is damaged" in " ".join(result.output.split())
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp*")) and not (tmp_path / ".leadbook-backups").exists()
