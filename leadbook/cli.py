@@ -308,13 +308,16 @@ def summary(
 ) -> None:
     """Headline, funnel, sources, owners, follow-up, speed to lead, touches to connect, trend; rebuilds Summary."""
     skipped: list[Problem] = []
-    op = services.summary(FileBook(book, services.NEEDS["summary"]), _today(today), write, skipped)
+    file = FileBook(book, services.NEEDS["summary"])
+    op = services.summary(file, _today(today), write, skipped)
     console.print(f"[bold]{op.heading}[/]")
     for block in op.blocks:
         console.print(block_table(block, console.width))
     _skipped_line(skipped, book)
-    if write:
+    if write and file.wrote:
         console.print(f"Rebuilt the Summary sheet of {book}.")
+    elif write:
+        console.print(f"The Summary sheet of {book} is already up to date: nothing written.")
 
 
 def _wrap_header(name: str, width: int) -> str:

@@ -114,3 +114,22 @@ def test_a_bare_header_row_is_the_found_leads_sheet_and_an_empty_row_is_named(tm
     empty = runner.invoke(app, ["adopt", str(path), "--header-row", "Pipeline=2"], env={"COLUMNS": "200"})
     assert empty.exit_code == 1 and "row 2 holds no headers" in empty.output
     assert path.read_bytes() == before
+
+
+def test_a_summary_that_changes_nothing_writes_nothing_and_keeps_the_backups(tmp_path):
+    """Rebuilt from the same figures, the Summary parts come out as they were: the book is not
+    replaced and no backup is made, so five such runs cannot push out the copy from before a
+    qualify. A summary with new figures is written (and backed up) as ever."""
+    book = tmp_path / "team.xlsx"
+    run("new", book, "--sample", 120, "--today", TODAY)
+    assert run("summary", book, "--today", TODAY).exit_code == 0
+    backups = tmp_path / ".leadbook-backups"
+    kept = sorted(p.read_bytes() for p in backups.iterdir())
+    stamp = (book.stat().st_mtime_ns, book.stat().st_ino, book.read_bytes())
+    again = run("summary", book, "--today", TODAY)
+    assert again.exit_code == 0 and "already up to date: nothing written" in " ".join(again.stdout.split())
+    assert (book.stat().st_mtime_ns, book.stat().st_ino, book.read_bytes()) == stamp
+    assert sorted(p.read_bytes() for p in backups.iterdir()) == kept
+    later = run("summary", book, "--today", "2026-12-20")
+    assert later.exit_code == 0 and "Rebuilt the Summary sheet" in later.stdout
+    assert book.read_bytes() != stamp[2] and len(list(backups.iterdir())) == len(kept) + 1

@@ -56,6 +56,7 @@ class FileBook:
         self._held = True
         self._stamp = stamp(self.path)
         self._backed_up = False
+        self.wrote = False  # whether the last `apply` replaced the file
         self._reader = SheetReader(self.path)
         self._frames: dict[str, pd.DataFrame | None] = {}
         self._pending: dict[str, Future] = {}
@@ -184,6 +185,7 @@ class FileBook:
         """Write the plan: refuse if open or if unkeepable parts exist; returns the backup path.
 
         `maps` (sheet name, lower case -> its stored mapping) place columns by the team's headers."""
+        self.wrote = False
         if not plan:
             return None
         self._settle()
@@ -196,8 +198,10 @@ class FileBook:
             backup = safe_write(self.path, lambda tmp: write_plan(self.path, tmp, plan, known, maps), **guard)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # a part leadbook had to read is damaged
             raise damaged(self.path, exc) from exc
-        self._backed_up = True
-        self._stamp = stamp(self.path)
+        after = stamp(self.path)
+        self.wrote = after != self._stamp  # False: every part came out as it was, nothing replaced
+        self._backed_up = self._backed_up or self.wrote
+        self._stamp = after
         self._frames.clear()
         self.totals.clear()
         self._reader = SheetReader(self.path)

@@ -322,7 +322,8 @@ def safe_write(
     `write` may return the names of the parts it changed or removed: every other part of the
     original must then be in the result unchanged (compressed bytes, CRC); otherwise (a whole
     round trip) no content type may lose parts. `expect`: refuse if the book changed since then.
-    Returns the backup's path (None when the book is new or `backup` is off). On any error or
+    Returns the backup's path (None when the book is new or `backup` is off). When `write` says
+    it changed no part, the book is left as it was (not replaced, no backup). On any error or
     kill, the original is untouched.
     """
     path = Path(path)
@@ -335,6 +336,8 @@ def safe_write(
     try:
         owned = write(tmp)
         _kill_at("temp-written")
+        if existed and isinstance(owned, set | frozenset) and not owned:
+            return None  # every part came out as it was: nothing to replace, nothing to back up
         if existed and isinstance(owned, set | frozenset | list | tuple):
             differ = untouched_parts_differ(real, tmp, owned)
             if differ:

@@ -108,19 +108,23 @@ class ZipParts:
 
     def write(self, name: str, data: bytes | Iterable[bytes]) -> None:
         info = self._infos.get(name)
-        if (
-            isinstance(data, bytes)
-            and info is not None
-            and name not in self._changed
-            and name not in self._removed
-            and (len(data), zlib.crc32(data)) == (info.file_size, info.CRC)
-        ):
-            return  # the same content: keep the original's compressed bytes
         self._removed.discard(name)
         previous = self._changed.pop(name, None)
+        if isinstance(data, bytes) and info is not None and self._as_read(info, data):
+            # the content it had (even if removed or written since): the original's compressed bytes
+            if previous is not None:
+                previous.data.close()
+            return
         self._changed[name] = deflate([data] if isinstance(data, bytes) else data)
         if previous is not None:
             previous.data.close()
+
+    def _as_read(self, info: zipfile.ZipInfo, data: bytes) -> bool:
+        """Whether `data` is the member's content in the file (size and CRC first, then the bytes)."""
+        if (len(data), zlib.crc32(data)) != (info.file_size, info.CRC):
+            return False
+        with self._zip.open(info) as f:
+            return f.read() == data
 
     def remove(self, name: str) -> None:
         self._removed.add(name)

@@ -55,3 +55,30 @@ def test_unchanged_members_keep_their_compressed_bytes_and_changed_ones_read_bac
     with zipfile.ZipFile(source) as z:
         size = z.getinfo("a.xml").compress_size
     assert after["a.xml"][: 30 + 5 + size] == before["a.xml"][: 30 + 5 + size]
+
+
+def test_a_member_removed_or_rewritten_and_then_given_its_content_again_is_unchanged(tmp_path):
+    """A rebuild that removes a part and writes it back as it was (the Summary's chart parts, made
+    again from the same figures) leaves nothing changed: the file would be the same bytes."""
+    source = tmp_path / "a.xlsx"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("xl/charts/chart1.xml", b"<chart>" + b"x" * 500 + b"</chart>")
+        z.writestr("xl/other.xml", b"<other/>")
+    parts = ZipParts(source)
+    chart = parts.read("xl/charts/chart1.xml")
+    parts.remove("xl/charts/chart1.xml")
+    parts.write("xl/charts/chart1.xml", chart)
+    parts.write("xl/other.xml", b"<other changed='1'/>")
+    parts.write("xl/other.xml", b"<other/>")
+    assert parts.changed() == set()
+    parts.write("xl/other.xml", b"<other/ >")  # a different content is a change
+    assert parts.changed() == {"xl/other.xml"}
+    target = tmp_path / "b.xlsx"
+    parts.save(target)
+    parts.close()
+    assert raw_records(target)["xl/charts/chart1.xml"] == raw_records(source)["xl/charts/chart1.xml"]
+    with zipfile.ZipFile(target) as z:
+        assert z.read("xl/other.xml") == b"<other/ >" and z.namelist() == [
+            "[Content_Types].xml", "xl/charts/chart1.xml", "xl/other.xml"
+        ]  # fmt: skip
