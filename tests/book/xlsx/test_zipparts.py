@@ -77,8 +77,17 @@ def test_a_member_removed_or_rewritten_and_then_given_its_content_again_is_uncha
     target = tmp_path / "b.xlsx"
     parts.save(target)
     parts.close()
-    assert raw_records(target)["xl/charts/chart1.xml"] == raw_records(source)["xl/charts/chart1.xml"]
+    assert _record(target, "xl/charts/chart1.xml") == _record(source, "xl/charts/chart1.xml")
     with zipfile.ZipFile(target) as z:
         assert z.read("xl/other.xml") == b"<other/ >" and z.namelist() == [
             "[Content_Types].xml", "xl/charts/chart1.xml", "xl/other.xml"
         ]  # fmt: skip
+
+
+def _record(path, name: str) -> bytes:
+    """A member's local record as stored: header, name, extra field and compressed bytes."""
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+    start = info.header_offset
+    return data[start : start + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size]
