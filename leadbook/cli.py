@@ -27,7 +27,7 @@ from typer.core import TyperArgument
 from leadbook import __version__, services
 from leadbook.book.filebook import FileBook
 from leadbook.book.importfile import read_export
-from leadbook.book.safety import refuse_if_open
+from leadbook.book.safety import refuse_if_open, set_aside
 from leadbook.core import schema as s
 from leadbook.core.dates import date_order as parse_order
 from leadbook.core.plan import Block
@@ -555,12 +555,17 @@ def demo(
     leads: int = typer.Option(500, "--leads", min=1, help="How many sample leads.", metavar="N"),
     today: dt.datetime | None = TodayOpt,
 ) -> None:
-    """Build a sample workbook and run every command on it: new, check, refresh, qualify, summary."""
+    """Build a sample workbook and run every command on it: new, check, refresh, qualify, summary.
+
+    A demo book already in DIR is made again: the one there is first copied to .leadbook-backups/
+    (the newest 3 such copies are kept)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "leadbook-demo.xlsx"
     if path.exists():
         refuse_if_open(path)  # never delete a demo book Excel has open
+        kept = set_aside(path, "before-demo")  # nor one a user has typed into without a copy
         path.unlink()
+        console.print(f"The demo book that was there is kept as {kept}.")
     as_of = ["--today", f"{_today(today):%Y-%m-%d}"]
     for args in (
         ["new", str(path), "--sample", str(leads)],

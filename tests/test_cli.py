@@ -133,3 +133,21 @@ def test_a_summary_that_changes_nothing_writes_nothing_and_keeps_the_backups(tmp
     later = run("summary", book, "--today", "2026-12-20")
     assert later.exit_code == 0 and "Rebuilt the Summary sheet" in later.stdout
     assert book.read_bytes() != stamp[2] and len(list(backups.iterdir())) == len(kept) + 1
+
+
+def test_demo_again_keeps_the_book_that_was_there_and_only_three_such_copies(tmp_path):
+    book = tmp_path / "leadbook-demo.xlsx"
+    assert run("demo", tmp_path, "--leads", 30).exit_code == 0
+    wb = openpyxl.load_workbook(book)
+    wb[s.LEADS]["B2"] = "MY IMPORTANT NOTE"
+    wb.save(book)
+    again = run("demo", tmp_path, "--leads", 30)
+    assert again.exit_code == 0 and "is kept as" in again.stdout
+    copies = sorted((tmp_path / ".leadbook-backups").glob("leadbook-demo.before-demo-*.xlsx"))
+    assert len(copies) == 1
+    assert openpyxl.load_workbook(copies[0])[s.LEADS]["B2"].value == "MY IMPORTANT NOTE"
+    assert openpyxl.load_workbook(book)[s.LEADS]["B2"].value != "MY IMPORTANT NOTE"  # made again
+    for _ in range(3):
+        run("demo", tmp_path, "--leads", 30)
+    copies = sorted((tmp_path / ".leadbook-backups").glob("leadbook-demo.before-demo-*.xlsx"))
+    assert len(copies) == 3

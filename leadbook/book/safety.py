@@ -233,10 +233,24 @@ def backup_dir(path: Path) -> Path:
     return Path(path).parent / BACKUP_DIR
 
 
-def backup_path(path: Path, now: dt.datetime, keep: bool = False) -> Path:
-    """Where the backup of a book goes: `.leadbook-backups/` beside it, stamped with the time."""
-    tag = "before-adopt-" if keep else ""
+def backup_path(path: Path, now: dt.datetime, keep: bool = False, label: str | None = None) -> Path:
+    """Where the backup of a book goes: `.leadbook-backups/` beside it, stamped with the time
+    (`label`: a copy of its own kind, "before-adopt" when `keep`, never rotated with the others)."""
+    label = label or ("before-adopt" if keep else None)
+    tag = f"{label}-" if label else ""
     return backup_dir(path) / f"{path.stem}.{tag}{now:%Y%m%d-%H%M%S-%f}{path.suffix}"
+
+
+def set_aside(path: Path, label: str, now: dt.datetime | None = None, kept: int = 3) -> Path:
+    """Copy a book that is about to be replaced whole (`leadbook demo` makes its book again) to
+    `.leadbook-backups/NAME.LABEL-STAMP.xlsx`; the newest `kept` such copies stay (the usual
+    backups are not rotated by these, nor these by them). Returns the copy's path."""
+    real = Path(path).resolve()
+    target = _backup(real, now or dt.datetime.now(), False, label)
+    pattern = f"{glob_escape(real.stem)}.{glob_escape(label)}-[0-9]*{glob_escape(real.suffix)}"
+    for old in sorted(backup_dir(real).glob(pattern))[:-kept]:
+        old.unlink(missing_ok=True)
+    return target
 
 
 def glob_escape(text: str) -> str:
@@ -285,10 +299,10 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _backup(real: Path, now: dt.datetime, keep: bool) -> Path:
+def _backup(real: Path, now: dt.datetime, keep: bool, label: str | None = None) -> Path:
     folder = backup_dir(real)
     folder.mkdir(exist_ok=True)
-    target = backup_path(real, now, keep)
+    target = backup_path(real, now, keep, label)
     tmp = _temp(folder, real.suffix)
     try:
         shutil.copy2(real, tmp)
