@@ -66,6 +66,16 @@ def test_file_errors_exit_2_with_a_message(tmp_path):
     (tmp_path / "~$open.xlsx").write_text("x")
     result = run("refresh", book)
     assert result.exit_code == 2 and "open in Excel" in result.stdout
+    (tmp_path / "~$open.xlsx").unlink()
+    (tmp_path / ".~lock.open.xlsx#").write_text("x")
+    said = " ".join(run("refresh", book).stdout.split())
+    assert "open in LibreOffice (.~lock.open.xlsx# exists)" in said and "ribbon" not in said
+    csv = tmp_path / "leads.csv"
+    csv.write_text("Name\nAna\n")
+    result = run("refresh", csv)
+    said = " ".join(result.stdout.split())
+    assert result.exit_code == 2 and "works on .xlsx and .xlsm files; to bring its leads" in said
+    assert "leadbook import BOOK.xlsx leads.csv" in said
 
 
 def test_bad_settings_stop_qualify_with_the_row(tmp_path):

@@ -48,7 +48,10 @@ class FileBook:
         self.path = Path(path)
         self.needs = needs or {}
         if self.path.suffix.lower() not in SUFFIXES:
-            raise LeadbookError(f"{self.path.name}: leadbook works on .xlsx and .xlsm files")
+            hint = ""
+            if self.path.suffix.lower() in (".csv", ".tsv", ".txt", ".xls", ".ods"):
+                hint = f"; to bring its leads into a workbook: leadbook import BOOK.xlsx {self.path.name}"
+            raise LeadbookError(f"{self.path.name}: leadbook works on .xlsx and .xlsm files{hint}")
         if not self.path.exists():
             raise LeadbookError(f"{self.path} does not exist; `leadbook new` makes one")
         inspect(self.path)

@@ -76,9 +76,10 @@ def refuse_if_open(path: Path) -> None:
     path = Path(path)
     lock = lock_file(path) or (lock_file(path.resolve()) if path.is_symlink() else None)
     if lock is not None:
+        where = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
+        ribbon = "" if where == "LibreOffice" else " (or use the Leadbook ribbon inside Excel)"
         raise LeadbookError(
-            f"{path.name} is open in Excel or LibreOffice ({lock.name} exists); close it there and run "
-            "again (or use the Leadbook ribbon inside Excel)"
+            f"{path.name} is open in {where} ({lock.name} exists); close it there and run again{ribbon}"
         )
 
 
