@@ -55,7 +55,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: "BOOK", no "<bool>" beside every flag
 )
-console = Console(highlight=False, soft_wrap=True)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """`| head` closed the pipe: the rest of the output goes nowhere, and that is no problem
+        in the workbook, so exit 0 (rich's own ends with 1, which means problems were found)."""
+        self.quiet = True
+        _quiet_stdout()
+        raise SystemExit(0)
+
+
+console = _Console(highlight=False, soft_wrap=True)
 BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")
 TodayOpt = typer.Option(
     None,
@@ -91,12 +102,15 @@ def reports_errors(command):
     @wraps(command)
     def run(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            done = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in click (which would exit 1)
+            return done
         except LeadbookError as exc:
             console.print(f"[bold red]leadbook:[/] {exc}")
             raise typer.Exit(1 if exc.problem.sheet else 2) from None
-        except BrokenPipeError:
-            raise  # the reader went away (`| head`): nothing to tell, see main()
+        except BrokenPipeError:  # the reader went away (`| head`): nothing to tell, and no problem
+            _quiet_stdout()
+            raise typer.Exit(0) from None
         except (OSError, ValueError) as exc:
             console.print(f"[bold red]leadbook:[/] {exc}")
             raise typer.Exit(2) from None
@@ -661,6 +675,13 @@ def main() -> None:
     try:
         app()
     except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        _quiet_stdout()
         sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: what is still buffered goes nowhere (Python's own flush at exit must
+    not fail again, and click must not turn it into exit 1)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
