@@ -68,11 +68,21 @@ class _Console(Console):
 
 console = _Console(highlight=False, soft_wrap=True)
 BookArg = typer.Argument(..., help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")
+
+
+def _date_arg(text: str) -> dt.datetime:
+    """`--today`'s value: a date written YYYY-MM-DD, or a sentence saying what is wrong."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31") from None
+
+
 TodayOpt = typer.Option(
     None,
     "--today",
     help="Date to work as of, YYYY-MM-DD (default: today).",
-    formats=["%Y-%m-%d"],
+    parser=_date_arg,
     metavar="YYYY-MM-DD",
 )
 

@@ -161,3 +161,14 @@ def test_demo_again_keeps_the_book_that_was_there_and_only_three_such_copies(tmp
         run("demo", tmp_path, "--leads", 30)
     copies = sorted((tmp_path / ".leadbook-backups").glob("leadbook-demo.before-demo-*.xlsx"))
     assert len(copies) == 3
+
+
+def test_a_today_that_is_no_date_says_so_in_a_sentence(tmp_path):
+    book = tmp_path / "team.xlsx"
+    run("new", book, "--sample", 5)
+    result = runner.invoke(app, ["refresh", str(book), "--today", "2026-13-01"], terminal_width=200)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert "'2026-13-01' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31" in said
+    assert "Value error" not in said and "%Y" not in said
+    assert run("refresh", book, "--today", "2026-11-24").exit_code == 0
