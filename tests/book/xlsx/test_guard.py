@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import resource
+import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -128,29 +130,52 @@ def _corrupt(path: Path, member: str) -> bytes:
     return bytes(data)
 
 
+def _refused_as_damaged(path: Path, before: bytes, args: list[str], said: str) -> None:
+    result = CliRunner().invoke(app, [*args, str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert said in " ".join(result.output.split())
+    assert path.read_bytes() == before
+    assert not list(path.parent.glob(".*.tmp*")) and not (path.parent / ".leadbook-backups").exists()
+
+
 @pytest.mark.parametrize("command", ["check", "refresh", "qualify", "summary"])
 @pytest.mark.parametrize("member", ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"])
 def test_a_damaged_sheet_is_refused_with_a_sentence_and_nothing_written(tmp_path, command, member):
     path = tmp_path / "team.xlsx"
     new_book(path, sample_book(300, None, TODAY))
     before = _corrupt(path, member)
-    result = CliRunner().invoke(app, [command, str(path), "--today", "2026-11-23"])
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "cannot be read: the file is damaged" in " ".join(result.output.split())
-    assert path.read_bytes() == before
-    assert not list(tmp_path.glob(".*.tmp*")) and not (tmp_path / ".leadbook-backups").exists()
+    _refused_as_damaged(path, before, [command], "cannot be read: the file is damaged")
 
 
-@pytest.mark.parametrize("command", ["refresh", "qualify"])
-def test_a_damaged_sheet_that_is_only_written_to_is_refused_too(tmp_path, command):
-    """Log is never read, only added to: the damage shows while its part is streamed (a bad CRC)."""
+def test_a_small_damaged_part_is_refused_by_the_package_check(tmp_path):
+    """Log's part is small: its damage shows in the first bytes the package check inflates."""
     path = tmp_path / "team.xlsx"
     new_book(path, sample_book(300, None, TODAY))
     before = _corrupt(path, "xl/worksheets/sheet6.xml")
-    result = CliRunner().invoke(app, [command, str(path), "--today", "2026-11-23"])
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "team.xlsx cannot be read: the file is damaged" in " ".join(result.output.split())
+    _refused_as_damaged(path, before, ["refresh"], "team.xlsx cannot be read: the file is damaged")
+
+
+def test_damage_past_a_parts_first_bytes_in_a_sheet_only_written_to_is_refused_by_the_writer(tmp_path):
+    """Log is never read, only added to: damage past the bytes the package check looks at shows
+    while the writer streams the part (it does not inflate, or fails its CRC)."""
+    from leadbook.core import schema as s
+    from leadbook.core.plan import AppendRows, Plan
+
+    path = tmp_path / "team.xlsx"
+    new_book(path, sample_book(30, None, TODAY))
+    rows = pd.DataFrame(
+        {s.WHEN: [dt.datetime(2026, 11, 1, 9)] * 4000, "Who": [f"rep {k}" for k in range(4000)]}
+    )
+    book = FileBook(path)
+    book.apply(Plan([AppendRows(s.LOG, rows)]))
+    book.close()
+    shutil.rmtree(tmp_path / ".leadbook-backups")
+    before = _corrupt(path, "xl/worksheets/sheet6.xml")
+    guard.inspect(path)  # the package check passes: the damage is past the first bytes
+    book = FileBook(path)
+    with pytest.raises(LeadbookError, match="team.xlsx cannot be read: the file is damaged"):
+        book.apply(Plan([AppendRows(s.LOG, rows.iloc[:5])]))
+    book.close()
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp*")) and not (tmp_path / ".leadbook-backups").exists()
