@@ -138,9 +138,17 @@ def problems_table(problems: list[Problem], title: str) -> Table:
     return table
 
 
+_NAMES = {"Date order", *(c for columns in s.COLUMNS.values() for c in columns)}  # said, not typed
+
+
 def problem_kind(message: str) -> str:
-    """A problem's message without the values that differ row to row: its kind."""
-    text = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", "...", message)
+    """A problem's message without the values that differ row to row: its kind (a quoted name of a
+    Settings row or a column, like 'Date order', is part of the kind and stays)."""
+    text = re.sub(
+        r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"",
+        lambda m: m[0] if m[0][1:-1] in _NAMES else "...",
+        message,
+    )
     text = re.sub(r"\b\d{4}-\d{2}-\d{2}\b(?= is in the future)", "a date", text)
     return re.sub(r"\brows? \d+(?:, \d+)*", "row N", text)
 
@@ -311,7 +319,10 @@ def refresh(book: Path = BookArg, today: dt.datetime | None = TodayOpt) -> None:
     result = services.refresh(
         FileBook(book, services.NEEDS["refresh"]), _today(today), who=getpass.getuser(), skipped=skipped
     )
-    console.print(_follow_up_table(result.values))
+    if len(result.values):
+        console.print(_follow_up_table(result.values))
+    else:
+        console.print("No leads on Leads yet: nothing to follow up.")
     if result.orphans:
         console.print(
             problems_table(result.orphans, "Touches whose Lead ID is not on Leads (kept, not counted)")

@@ -172,3 +172,12 @@ def test_a_today_that_is_no_date_says_so_in_a_sentence(tmp_path):
     assert "'2026-13-01' is not a date; give it as YYYY-MM-DD, e.g. 2026-03-31" in said
     assert "Value error" not in said and "%Y" not in said
     assert run("refresh", book, "--today", "2026-11-24").exit_code == 0
+
+
+def test_refresh_on_a_book_without_leads_says_so_instead_of_an_empty_table(tmp_path):
+    book = tmp_path / "empty.xlsx"
+    assert run("new", book).exit_code == 0
+    result = run("refresh", book, "--today", TODAY)
+    assert result.exit_code == 0
+    assert "No leads on Leads yet: nothing to follow up." in result.stdout
+    assert "Follow-up by owner" not in result.stdout

@@ -102,3 +102,15 @@ def test_a_second_qualify_says_only_nothing_to_change(tmp_path):
     assert "Qualified -> Prospects" in first.stdout
     second = _run("qualify", str(path), "--today", "2026-11-23", "--owner", "t")
     assert second.stdout.strip() == "Nothing to change: the workbook is already up to date."
+
+
+def test_a_kind_of_problem_keeps_the_names_it_tells_you_to_set_and_hides_the_values():
+    from leadbook.cli import problem_kind
+    from leadbook.core.dates import ambiguous_message
+
+    said = problem_kind(ambiguous_message("03/04/2026"))
+    assert "'Date order'" in said and "03/04/2026" not in said
+    assert problem_kind("'soon' is not a date; enter a date like 2026-03-31") == (
+        "... is not a date; enter a date like 2026-03-31"
+    )
+    assert problem_kind("'Inbound' is not one of In, Out") == "... is not one of In, Out"

@@ -43,7 +43,7 @@ class SheetReader:
         try:
             self._book = fastexcel.read_excel(str(path))
         except Exception as exc:  # fastexcel/calamine raise their own error types for damaged files
-            raise LeadbookError(f"{path.name} cannot be read as an Excel workbook: {exc}") from exc
+            raise damaged(path, exc) from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
         self._unread: dict[str, dict[tuple[int, int], str]] = {}  # sheets read by openpyxl: their errors
 

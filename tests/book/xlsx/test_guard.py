@@ -179,3 +179,14 @@ def test_damage_past_a_parts_first_bytes_in_a_sheet_only_written_to_is_refused_b
     book.close()
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp*")) and not (tmp_path / ".leadbook-backups").exists()
+
+
+def test_a_package_missing_its_relationships_is_refused_as_damaged(book, tmp_path):
+    """Content types but no _rels/.rels: calamine cannot open it; the sentence says what to do."""
+    path = rebuilt(
+        book, tmp_path / "norels.xlsx", lambda name, data: (None if name == "_rels/.rels" else name, data)
+    )
+    before = path.read_bytes()
+    _refused_as_damaged(path, before, ["check"], "norels.xlsx cannot be read: the file is damaged")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert "Open it in Excel, which offers to repair it" in " ".join(result.output.split())
