@@ -248,9 +248,7 @@ def set_aside(path: Path, label: str, now: dt.datetime | None = None, kept: int 
     backups are not rotated by these, nor these by them). Returns the copy's path."""
     real = Path(path).resolve()
     target = _backup(real, now or dt.datetime.now(), False, label)
-    pattern = f"{glob_escape(real.stem)}.{glob_escape(label)}-[0-9]*{glob_escape(real.suffix)}"
-    for old in sorted(backup_dir(real).glob(pattern))[:-kept]:
-        old.unlink(missing_ok=True)
+    _prune_backups(real, label, kept)
     return target
 
 
@@ -259,10 +257,12 @@ def glob_escape(text: str) -> str:
     return re.sub(r"([\[\]*?])", r"[\1]", text)
 
 
-def _prune_backups(path: Path) -> None:
-    pattern = f"{glob_escape(path.stem)}.[0-9]*{glob_escape(path.suffix)}"
-    backups = sorted(backup_dir(path).glob(pattern))  # before-adopt copies do not match: kept
-    for old in backups[:-BACKUPS_KEPT]:
+def _prune_backups(path: Path, label: str | None = None, kept: int = BACKUPS_KEPT) -> None:
+    """Keep the newest `kept` backups of one kind (`label`, or the usual ones without a label)."""
+    tag = f"{glob_escape(label)}-" if label else ""
+    pattern = f"{glob_escape(path.stem)}.{tag}[0-9]*{glob_escape(path.suffix)}"
+    backups = sorted(backup_dir(path).glob(pattern))  # labelled copies (before-adopt) do not match
+    for old in backups[:-kept]:
         old.unlink(missing_ok=True)
 
 

@@ -62,7 +62,7 @@ def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
     """`rule` applied to every cell, computed once per distinct value where that is the same thing."""
     found = _distinct(values, rule)
     if found is None:
-        return values.map(rule).astype(dtype) if dtype else values.map(rule)
+        return _each(values, rule, dtype)
     codes, results = found
     if dtype is None and pd.api.types.infer_dtype(results, skipna=True) in ("string", "empty"):
         # texts: picked in Arrow from the distinct ones (as the Series would infer, without
@@ -70,6 +70,11 @@ def _per_value(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
         picked = pd.array(results, dtype="str").take(np.where(codes < 0, len(results) - 1, codes))
         return pd.Series(picked, index=values.index)
     return pd.Series(results[codes], index=values.index, dtype=dtype, copy=False)  # a fresh array
+
+
+def _each(values: pd.Series, rule, dtype: str | None = None) -> pd.Series:
+    """`rule` applied cell by cell (a column mixing kinds of values)."""
+    return values.map(rule).astype(dtype) if dtype else values.map(rule)
 
 
 def _distinct(values: pd.Series, rule) -> tuple[np.ndarray, np.ndarray] | None:
@@ -98,7 +103,7 @@ def _canonical(values: pd.Series, choices: tuple[str, ...]) -> tuple[pd.Series, 
 
     found = _distinct(values, answer)
     if found is None:
-        out = values.astype(object).map(answer).astype(object)  # map alone may make it text
+        out = _each(values, answer, "object")  # (map alone may make it text)
         bad = out.eq(_NOT_A_CHOICE)
         return out.where(~bad & out.notna(), None), bad
     codes, results = found  # worked out on the distinct values, then picked per cell

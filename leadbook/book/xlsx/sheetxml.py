@@ -234,7 +234,7 @@ class SheetPatch(RowPatch):
                 pieces[i] = piece + next(texts)
                 next(places)
                 continue
-            found = spot if spot is not None else self._splice_at(piece) if mine else None
+            found = spot if spot is not None else (self._splice_at(piece) if mine else None)
             text = next(texts) if mine else b""
             place = next(places) if mine else -1
             done = self._block_row(piece, found, text, r, place) if found is not None else None

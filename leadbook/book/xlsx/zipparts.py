@@ -110,14 +110,11 @@ class ZipParts:
         info = self._infos.get(name)
         self._removed.discard(name)
         previous = self._changed.pop(name, None)
-        if isinstance(data, bytes) and info is not None and self._as_read(info, data):
-            # the content it had (even if removed or written since): the original's compressed bytes
-            if previous is not None:
-                previous.data.close()
-            return
-        self._changed[name] = deflate([data] if isinstance(data, bytes) else data)
         if previous is not None:
             previous.data.close()
+        if isinstance(data, bytes) and info is not None and self._as_read(info, data):
+            return  # the content it had (even if removed or written since): the original's compressed bytes
+        self._changed[name] = deflate([data] if isinstance(data, bytes) else data)
 
     def _as_read(self, info: zipfile.ZipInfo, data: bytes) -> bool:
         """Whether `data` is the member's content in the file (size and CRC first, then the bytes)."""
